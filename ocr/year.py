@@ -1,0 +1,67 @@
+"""Locate the `年度：____` blank of a service card, printed at the right of its title."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ocr.cleanup import ink_mask
+from ocr.types import Box
+
+
+def find_year_box(page: np.ndarray, fields: dict[str, Box]) -> Box:
+    """The box of the year text (label included) above the header table's right half.
+
+    Text above the table is grouped into words by horizontal gaps; the year is
+    the rightmost group that starts right of the table's centre. A QR code
+    (a dense square block) is not text and is skipped.
+    """
+    left = fields["member_name"].x
+    right = fields["member_phone"].x2
+    table_top = min(fields[k].y for k in ("member_name", "sector", "member_phone"))
+    row_h = fields["member_name"].h
+    center = (left + right) / 2
+    x0 = int(center + 0.05 * (right - left))
+    x1 = min(page.shape[1], int(right + 0.6 * row_h))
+    y0 = max(0, int(table_top - 3.2 * row_h))
+    y1 = max(y0 + 1, int(table_top - 0.25 * row_h))
+    fallback = Box(int(center + 0.25 * (right - left)), y0, int(0.25 * (right - left)), y1 - y0)
+    region = page[y0:y1, x0:x1]
+    if region.size == 0:
+        return fallback
+    ink = ink_mask(region, block=31, offset=18)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if area < 6 or h < 4:
+            continue
+        if w > 1.6 * row_h and h > 1.6 * row_h:
+            continue  # a QR code or a large blot
+        boxes.append((x, y, w, h))
+    if not boxes:
+        return fallback
+    # Keep the text line nearest above the table (the title's baseline).
+    heights = np.median([b[3] for b in boxes])
+    bottom = max(b[1] + b[3] for b in boxes if b[3] >= 0.5 * heights)
+    line = [b for b in boxes if b[1] + b[3] > bottom - 2.2 * heights]
+    line.sort(key=lambda b: b[0])
+    groups: list[list[tuple[int, int, int, int]]] = [[line[0]]]
+    for b in line[1:]:
+        prev_right = max(g[0] + g[2] for g in groups[-1])
+        if b[0] - prev_right > 1.8 * heights:
+            groups.append([b])
+        else:
+            groups[-1].append(b)
+    group = groups[-1]
+    gx0 = min(b[0] for b in group)
+    gy0 = min(b[1] for b in group)
+    gx1 = max(b[0] + b[2] for b in group)
+    gy1 = max(b[1] + b[3] for b in group)
+    pad = int(0.3 * heights)
+    return Box(
+        x0 + gx0 - pad,
+        y0 + max(0, gy0 - pad),
+        gx1 - gx0 + 2 * pad,
+        min(y1 - y0, gy1 + pad) - max(0, gy0 - pad),
+    )

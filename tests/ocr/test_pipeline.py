@@ -1,0 +1,94 @@
+"""Page analysis on drawn grids: form, quarter turn, skew, perspective, field cells."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr.cleanup import ink_mask
+from ocr.geometry import apply, turn_matrix
+from ocr.grid import find_cells, group_rows, line_masks
+from ocr.pipeline import analyze_page
+from tests.ocr.drawing import registration, service_card
+
+FORMS = {"service_card": service_card, "registration": registration}
+
+
+def _scan(img: np.ndarray, quarter_turns: int, angle: float, perspective: float, seed: int):
+    """Distort a drawn form like a scanner or a phone; returns the scan and form→scan matrix."""
+    rng = np.random.default_rng(seed)
+    h, w = img.shape
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    jitter = perspective * min(w, h)
+    dst = src + rng.uniform(-jitter, jitter, (4, 2)).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst).astype(np.float64)
+    c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+    matrix = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]) @ matrix
+    corners = apply(matrix, src)
+    x0, y0 = corners.min(axis=0) - 30
+    x1, y1 = corners.max(axis=0) + 30
+    matrix = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]]) @ matrix
+    size = (int(x1 - x0), int(y1 - y0))
+    out = cv2.warpPerspective(img, matrix, size, borderValue=190)
+    # The scan lies turned counter-clockwise: reading it takes ``quarter_turns`` clockwise.
+    matrix = turn_matrix(-quarter_turns % 4, *size) @ matrix
+    out = np.ascontiguousarray(np.rot90(out, quarter_turns))
+    noisy = out.astype(np.int16) + rng.normal(0, 6, out.shape).astype(np.int16)
+    return np.clip(noisy, 0, 255).astype(np.uint8), matrix
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+@pytest.mark.parametrize("quarter_turns", [0, 1, 2, 3])
+def test_form_rotation_and_cells(form: str, quarter_turns: int) -> None:
+    drawn, truth = FORMS[form](line=2)
+    scan, form_to_scan = _scan(drawn, quarter_turns, angle=2.5, perspective=0.03, seed=quarter_turns)
+    page = analyze_page(scan)
+    assert page.form == form
+    assert page.rotation == 90 * quarter_turns
+    page_to_form = np.linalg.inv(np.array(page.transform) @ form_to_scan)
+    for key, (x, y, w, h) in truth.items():
+        box = page.fields[key]
+        corners = apply(page_to_form, np.array(
+            [[box.x, box.y], [box.x2, box.y], [box.x2, box.y2], [box.x, box.y2]], dtype=float
+        ))
+        tol = 4
+        assert (corners[:, 0] >= x - tol).all() and (corners[:, 0] <= x + w + tol).all(), key
+        assert (corners[:, 1] >= y - tol).all() and (corners[:, 1] <= y + h + tol).all(), key
+
+
+def test_output_page_is_upright_at_requested_scale() -> None:
+    drawn, _ = service_card()
+    page = analyze_page(np.ascontiguousarray(np.rot90(drawn)))
+    height, width = page.image.shape
+    assert width > height  # a service card is landscape
+    assert page.image.dtype == np.uint8
+    # The record table spans 190 mm at 200 dpi.
+    span = page.fields["rows.1.signed"].x2 - page.fields["rows.1.date"].x
+    assert 0.7 * 1496 < span < 1496
+
+
+def test_blank_and_unknown_pages() -> None:
+    rng = np.random.default_rng(3)
+    blank = np.clip(rng.normal(240, 4, (1400, 1000)), 0, 255).astype(np.uint8)
+    assert analyze_page(blank).form == "blank"
+    letter = blank.copy()
+    for i in range(25):  # lines of "text", no ruled table
+        for j in range(30):
+            cv2.rectangle(letter, (80 + j * 28, 100 + i * 45), (98 + j * 28, 122 + i * 45), 30, 2)
+    result = analyze_page(letter)
+    assert result.form == "unknown"
+    assert result.fields == {}
+
+
+def test_handwriting_loops_inside_cells_do_not_split_rows() -> None:
+    drawn, truth = service_card()
+    x, y, w, h = truth["rows.2.content"]
+    cv2.rectangle(drawn, (x + 10, y + 8), (x + 60, y + h - 8), 0, 3)  # a big 口
+    ink = ink_mask(drawn)
+    horizontal, vertical = line_masks(ink, 30)
+    cells = find_cells(cv2.bitwise_or(horizontal, vertical), 10, 10)
+    from ocr.grid import outermost
+
+    rows = group_rows(outermost(cells))
+    assert [len(r) for r in rows][-9:] == [5] * 9
