@@ -45,7 +45,7 @@ def find_tables(ink: np.ndarray, min_cells: int = 6) -> list[TableBlob]:
     many rectangular holes; a paper edge or a stroke of handwriting does not.
     """
     closed = cv2.dilate(ink, np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     long_side = max(ink.shape)
     order = np.argsort(-(stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT])) + 1
     tables: list[TableBlob] = []
@@ -69,8 +69,12 @@ def find_tables(ink: np.ndarray, min_cells: int = 6) -> list[TableBlob]:
 def line_masks(ink: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Horizontal and vertical ruled lines of an axis-aligned page (255 on 0)."""
     k = max(8, int(min_length))
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    horizontal = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))
+    )
+    vertical = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))
+    )
     # Bridge small breaks (faint print, JPEG) along each line's own direction.
     bridge = max(5, k // 3)
     horizontal = cv2.morphologyEx(

@@ -75,7 +75,9 @@ def analyze_page(gray: np.ndarray, options: AnalysisOptions | None = None) -> Pa
         gray, raw_to_page, page_size, flags=cv2.INTER_LINEAR, borderValue=255
     )
     page = cleanup.flatten_background(page)
-    fields = {key: _clip(transform_box(to_page, box), page_size) for key, box in match.fields.items()}
+    fields = {
+        key: _clip(transform_box(to_page, box), page_size) for key, box in match.fields.items()
+    }
     if match.form == "service_card":
         fields["year"] = find_year_box(page, fields)
     return PageAnalysis(
@@ -135,7 +137,9 @@ def _page_frame(match: FormMatch, dpi: int) -> tuple[Matrix, tuple[int, int]]:
     px_per_mm = dpi / 25.4
     scale = TABLE_WIDTH_MM[match.form] * px_per_mm / table.w
     left, top, right, bottom = (m * px_per_mm for m in MARGINS_MM[match.form])
-    matrix = translate_matrix(left, top) @ scale_matrix(scale) @ translate_matrix(-table.x, -table.y)
+    matrix = (
+        translate_matrix(left, top) @ scale_matrix(scale) @ translate_matrix(-table.x, -table.y)
+    )
     size = (round(table.w * scale + left + right), round(table.h * scale + top + bottom))
     return matrix, size
 
@@ -146,9 +150,7 @@ def _clip(box: Box, size: tuple[int, int]) -> Box:
     return Box(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
-def _without_form(
-    gray: np.ndarray, small: np.ndarray, reason: str, cells: int = 0
-) -> PageAnalysis:
+def _without_form(gray: np.ndarray, small: np.ndarray, reason: str, cells: int = 0) -> PageAnalysis:
     """A page with no recognizable form: blank when it holds (almost) no ink."""
     blank = cleanup.dark_fraction(small) < BLANK_DARK_FRACTION
     identity = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))

@@ -36,9 +36,7 @@ def test_four_turns_are_identity(k: int, w: int, h: int) -> None:
     del k
 
 
-@given(
-    x=st.integers(0, 500), y=st.integers(0, 500), w=st.integers(1, 300), h=st.integers(1, 300)
-)
+@given(x=st.integers(0, 500), y=st.integers(0, 500), w=st.integers(1, 300), h=st.integers(1, 300))
 def test_transform_box_by_turn_keeps_size(x: int, y: int, w: int, h: int) -> None:
     box = Box(x, y, w, h)
     turned = transform_box(turn_matrix(1, 1000, 1000), box)

@@ -42,16 +42,21 @@ def _scan(img: np.ndarray, quarter_turns: int, angle: float, perspective: float,
 @pytest.mark.parametrize("quarter_turns", [0, 1, 2, 3])
 def test_form_rotation_and_cells(form: str, quarter_turns: int) -> None:
     drawn, truth = FORMS[form](line=2)
-    scan, form_to_scan = _scan(drawn, quarter_turns, angle=2.5, perspective=0.03, seed=quarter_turns)
+    scan, form_to_scan = _scan(
+        drawn, quarter_turns, angle=2.5, perspective=0.03, seed=quarter_turns
+    )
     page = analyze_page(scan)
     assert page.form == form
     assert page.rotation == 90 * quarter_turns
     page_to_form = np.linalg.inv(np.array(page.transform) @ form_to_scan)
     for key, (x, y, w, h) in truth.items():
         box = page.fields[key]
-        corners = apply(page_to_form, np.array(
-            [[box.x, box.y], [box.x2, box.y], [box.x2, box.y2], [box.x, box.y2]], dtype=float
-        ))
+        corners = apply(
+            page_to_form,
+            np.array(
+                [[box.x, box.y], [box.x2, box.y], [box.x2, box.y2], [box.x, box.y2]], dtype=float
+            ),
+        )
         tol = 4
         assert (corners[:, 0] >= x - tol).all() and (corners[:, 0] <= x + w + tol).all(), key
         assert (corners[:, 1] >= y - tol).all() and (corners[:, 1] <= y + h + tol).all(), key
@@ -83,7 +88,7 @@ def test_blank_and_unknown_pages() -> None:
 
 def test_handwriting_loops_inside_cells_do_not_split_rows() -> None:
     drawn, truth = service_card()
-    x, y, w, h = truth["rows.2.content"]
+    x, y, _w, h = truth["rows.2.content"]
     cv2.rectangle(drawn, (x + 10, y + 8), (x + 60, y + h - 8), 0, 3)  # a big 口
     ink = ink_mask(drawn)
     horizontal, vertical = line_masks(ink, 30)
