@@ -5,10 +5,15 @@ two rows of six cells (label/blank pairs) above a record table of nine rows of
 five cells; a registration table has rows of four cells with two full-width
 section rows. Trying the four quarter turns of the cell boxes and keeping the
 one that matches gives form, orientation and the field of every cell at once.
+
+A row that a strike-through split or a faint line merged is fitted to the
+columns that the other rows of its block agree on, so one damaged row does not
+lose the page.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +22,8 @@ from forms.spec import R_CONTACT_FIELDS, R_MEMBER_KEYS, S_HEADER_KEYS, S_ROW_FIE
 from ocr.geometry import transform_box, turn_matrix
 from ocr.grid import group_rows
 from ocr.types import Box
+
+Row = list[Box]
 
 
 @dataclass(frozen=True)
@@ -30,56 +37,120 @@ class FormMatch:
     score: float
 
 
-def _narrow_first(row: list[Box]) -> bool:
-    """The printed 序号 column is the narrowest, on the left."""
-    return row[0].w < 0.8 * min(c.w for c in row[1:])
+@dataclass(frozen=True)
+class _Block:
+    """Consecutive rows fitted to ``n`` columns, and how many matched exactly."""
+
+    rows: list[Row]
+    exact: int
 
 
-def _match_service_card(rows: list[list[Box]]) -> tuple[dict[str, Box], float] | None:
-    counts = [len(r) for r in rows]
-    for start in range(len(counts) - 10):
-        if counts[start] != 6 or counts[start + 1] != 6:
+def _columns(rows: list[Row], n: int) -> list[float] | None:
+    """Column edges (n + 1 x positions) agreed on by the rows having exactly ``n`` cells."""
+    exact = [r for r in rows if len(r) == n]
+    if not exact:
+        return None
+    lefts = np.median([[c.x for c in r] for r in exact], axis=0)
+    right = float(np.median([r[-1].x2 for r in exact]))
+    return [float(v) for v in lefts] + [right]
+
+
+def _fit_row(row: Row, edges: list[float]) -> Row | None:
+    """The row as one cell per column: split pieces merged, a merged cell cut at the edges."""
+    top = min(c.y for c in row)
+    bottom = max(c.y2 for c in row)
+    fitted: Row = []
+    for left, right in itertools.pairwise(edges):
+        inside = [c for c in row if c.x < right and c.x2 > left]
+        pieces = [
+            c for c in inside if min(c.x2, right) - max(c.x, left) > 0.5 * min(c.w, right - left)
+        ]
+        if not pieces:
+            return None
+        x0 = max(min(c.x for c in pieces), round(left))
+        x1 = min(max(c.x2 for c in pieces), round(right))
+        if x1 - x0 < 0.5 * (right - left):
+            return None
+        fitted.append(Box(x0, top, x1 - x0, bottom - top))
+    return fitted
+
+
+def _block(rows: list[Row], n: int, min_exact: int) -> _Block | None:
+    """Fit ``rows`` to ``n`` columns if ``min_exact`` of them already have ``n`` cells."""
+    exact = sum(len(r) == n for r in rows)
+    if exact < min_exact:
+        return None
+    edges = _columns(rows, n)
+    if edges is None:
+        return None
+    fitted = []
+    for row in rows:
+        if len(row) == n:
+            fitted.append(row)
+            continue
+        if not n - 1 <= len(row) <= n + 2:
+            return None
+        fit = _fit_row(row, edges)
+        if fit is None:
+            return None
+        fitted.append(fit)
+    return _Block(fitted, exact)
+
+
+def _narrow_first(rows: list[Row]) -> float:
+    """Share of rows whose first cell (the printed 序号) is the narrowest, on the left."""
+    return sum(r[0].w < 0.8 * min(c.w for c in r[1:]) for r in rows) / len(rows)
+
+
+def _match_service_card(rows: list[Row]) -> tuple[dict[str, Box], float] | None:
+    best: tuple[dict[str, Box], float] | None = None
+    for start in range(len(rows) - 10):
+        header = _block(rows[start : start + 2], 6, 1)
+        if header is None:
             continue
         rec = start + 2
-        if rec < len(counts) and counts[rec] == 1:
+        if rec < len(rows) and len(rows[rec]) == 1:
             rec += 1  # the record title drawn as a full-width row of the same table
-        record = rows[rec : rec + 9]
-        if len(record) < 9 or any(len(r) != 5 for r in record):
+        record = _block(rows[rec : rec + 9], 5, 7) if len(rows) >= rec + 9 else None
+        if record is None:
             continue
         fields: dict[str, Box] = {}
-        for keys, row in zip(S_HEADER_KEYS, rows[start : start + 2], strict=True):
+        for keys, row in zip(S_HEADER_KEYS, header.rows, strict=True):
             for j, key in enumerate(keys):
                 fields[key] = row[2 * j + 1]
-        for i, row in enumerate(record[1:], start=1):
+        for i, row in enumerate(record.rows[1:], start=1):
             for j, name in enumerate(S_ROW_FIELDS, start=1):
                 fields[f"rows.{i}.{name}"] = row[j]
-        narrow = sum(_narrow_first(r) for r in record) / len(record)
-        return fields, 20.0 + narrow
-    return None
+        score = header.exact + record.exact + 2 * _narrow_first(record.rows)
+        if best is None or score > best[1]:
+            best = fields, score
+    return best
 
 
-def _match_registration(rows: list[list[Box]]) -> tuple[dict[str, Box], float] | None:
-    counts = [len(r) for r in rows]
-    for start in range(len(counts) - 8):
-        if counts[start] != 4 or counts[start + 1] != 4:
+def _match_registration(rows: list[Row]) -> tuple[dict[str, Box], float] | None:
+    best: tuple[dict[str, Box], float] | None = None
+    for start in range(len(rows) - 8):
+        member = _block(rows[start : start + 2], 4, 1)
+        if member is None:
             continue
         nxt = start + 2
-        if nxt < len(counts) and counts[nxt] == 1:
+        if nxt < len(rows) and len(rows[nxt]) == 1:
             nxt += 1  # the section row 联系群众基本情况
-        table = rows[nxt : nxt + 7]
-        if len(table) < 7 or any(len(r) != 4 for r in table):
+        contacts = _block(rows[nxt : nxt + 7], 4, 5) if len(rows) >= nxt + 7 else None
+        if contacts is None:
             continue
         fields: dict[str, Box] = {}
-        for keys, row in zip(R_MEMBER_KEYS, rows[start : start + 2], strict=True):
+        for keys, row in zip(R_MEMBER_KEYS, member.rows, strict=True):
             for j, key in enumerate(keys):
                 fields[key] = row[2 * j + 1]
-        for i, row in enumerate(table[1:], start=1):
+        for i, row in enumerate(contacts.rows[1:], start=1):
             for j, name in enumerate(R_CONTACT_FIELDS, start=1):
                 fields[f"contacts.{i}.{name}"] = row[j]
-        narrow = sum(_narrow_first(r) for r in table) / len(table)
-        has_sections = (start > 0 and counts[start - 1] == 1) + (nxt == start + 3)
-        return fields, 10.0 + narrow + 0.5 * has_sections
-    return None
+        sections = (start > 0 and len(rows[start - 1]) == 1) + (nxt == start + 3)
+        score = member.exact + contacts.exact + 2 * _narrow_first(contacts.rows) + 0.5 * sections
+        if best is None or score > best[1]:
+            best = fields, score
+    return best
 
 
 def match_form(cells: list[Box], width: int, height: int) -> FormMatch | None:

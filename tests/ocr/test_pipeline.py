@@ -97,3 +97,23 @@ def test_handwriting_loops_inside_cells_do_not_split_rows() -> None:
 
     rows = group_rows(outermost(cells))
     assert [len(r) for r in rows][-9:] == [5] * 9
+
+
+def test_struck_through_and_faint_rows_still_fit_the_columns() -> None:
+    drawn, truth = service_card()
+    x, y, w, h = truth["rows.3.content"]
+    cv2.line(drawn, (x - 3, y + h // 2), (x + w + 3, y + h // 2), 0, 3)  # a strike-through
+    x, y, w, h = truth["rows.5.manner"]
+    drawn[y + 3 : y + h - 3, x - 4 : x + 4] = 245  # a line the printer left out
+    page = analyze_page(drawn)
+    assert page.form == "service_card"
+    for key in ("rows.3.content", "rows.5.date", "rows.5.manner"):
+        bx, by, bw, bh = truth[key]
+        box = page.fields[key]
+        # Same scale check as the other tests, through the page transform.
+        corners = apply(
+            np.linalg.inv(np.array(page.transform)),
+            np.array([[box.x, box.y], [box.x2, box.y2]], dtype=float),
+        )
+        assert bx - 6 <= corners[0, 0] and corners[1, 0] <= bx + bw + 6, key
+        assert by - 6 <= corners[0, 1] and corners[1, 1] <= by + bh + 6, key
