@@ -30,26 +30,30 @@ def find_year_box(page: np.ndarray, fields: dict[str, Box]) -> Box:
     if region.size == 0:
         return fallback
     ink = ink_mask(region, block=31, offset=18)
+    # A QR code's modules fuse into one solid square under a closing; text does not.
+    k = max(3, int(0.2 * row_h))
+    fused = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(fused, connectivity=8)
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if min(w, h) > 0.9 * row_h and 0.7 < w / h < 1.4 and area > 0.6 * w * h:
+            ink[labels == i] = 0
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     boxes = []
     for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        if area < 6 or h < 4:
-            continue
-        if w > 1.6 * row_h and h > 1.6 * row_h:
-            continue  # a QR code or a large blot
-        boxes.append((x, y, w, h))
-    if not boxes:
+        x, y, w, h, _area = (int(v) for v in stats[i])
+        if max(w, h) >= 0.15 * row_h:  # specks and noise are smaller than any stroke
+            boxes.append((x, y, w, h))
+    chars = [b for b in boxes if b[3] >= 0.25 * row_h]
+    if not chars:
         return fallback
-    # Keep the text line nearest above the table (the title's baseline).
-    heights = np.median([b[3] for b in boxes])
-    bottom = max(b[1] + b[3] for b in boxes if b[3] >= 0.5 * heights)
-    line = [b for b in boxes if b[1] + b[3] > bottom - 2.2 * heights]
-    line.sort(key=lambda b: b[0])
+    # Keep the text line nearest above the table (the title's line), underline included.
+    bottom = max(b[1] + b[3] for b in chars)
+    line = sorted((b for b in boxes if b[1] + b[3] / 2 >= bottom - 1.3 * row_h), key=lambda b: b[0])
     groups: list[list[tuple[int, int, int, int]]] = [[line[0]]]
     for b in line[1:]:
         prev_right = max(g[0] + g[2] for g in groups[-1])
-        if b[0] - prev_right > 1.8 * heights:
+        if b[0] - prev_right > row_h:
             groups.append([b])
         else:
             groups[-1].append(b)
@@ -58,7 +62,7 @@ def find_year_box(page: np.ndarray, fields: dict[str, Box]) -> Box:
     gy0 = min(b[1] for b in group)
     gx1 = max(b[0] + b[2] for b in group)
     gy1 = max(b[1] + b[3] for b in group)
-    pad = int(0.3 * heights)
+    pad = int(0.15 * row_h)
     return Box(
         x0 + gx0 - pad,
         y0 + max(0, gy0 - pad),
