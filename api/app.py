@@ -1,0 +1,23 @@
+"""The FastAPI application: JSON API under /api/v1 and the review screens at /."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.routes import api_router
+from api.settings import Settings, load_settings
+from records.db import init_db, make_engine
+from review_ui.views import router as review_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An app bound to one installation's settings and database."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    app = FastAPI(title="cardscan", version="0.1.0")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.include_router(api_router)
+    app.include_router(review_router)
+    return app

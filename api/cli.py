@@ -1,0 +1,197 @@
+"""The `cardscan` command: ingest, export, serve, demo and sample generation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from api.ingest_command import all_already_ingested, ingest_paths, print_summary, write_report
+from api.settings import Settings, load_settings
+from records.db import init_db, make_engine, session_scope
+
+# Exit codes, mapped in this one place.
+EXIT_OK = 0
+EXIT_FILES_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+DEMO_SEED = 1
+DEMO_MEMBERS = 4
+DEMO_STAMP = "cardscan-demo.json"
+
+app = typer.Typer(help="Scanned CPPCC service cards and registration tables into records.")
+samples_app = typer.Typer(help="Synthetic scans with ground truth.")
+app.add_typer(samples_app, name="samples")
+console = Console()
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    """Settings come from CARDSCAN_* environment variables (see README)."""
+    # Logs name batches, file ids and error codes, never people or file names.
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _parse_date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err_console.print(f"--received-date {text!r} is not a date; write it as 2026-12-01")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="scan files or folders (recursive)")],
+    report: Annotated[Path | None, typer.Option(help="write the batch result as JSON")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes")] = None,
+    received_date: Annotated[str | None, typer.Option(help="date the scans arrived")] = None,
+    name: Annotated[str | None, typer.Option(help="batch name")] = None,
+) -> None:
+    """Ingest scans (PDF, JPEG, PNG, TIFF) as one batch; exit 1 when any file failed."""
+    settings = load_settings()
+    received = _parse_date(received_date)
+    try:
+        result = ingest_paths(
+            settings, paths, console=console, workers=workers, received_date=received, name=name
+        )
+    except KeyboardInterrupt:
+        err_console.print("interrupted: the batch is marked interrupted; run ingest again")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    print_summary(result, console)
+    if report is not None:
+        write_report(result, report)
+    if not result.files:
+        err_console.print("no files found under the given paths")
+        raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(EXIT_FILES_FAILED if result.any_failed else EXIT_OK)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="output format")] = "jsonl",
+    output: Annotated[Path | None, typer.Option(help="file to write (default stdout)")] = None,
+    batch: Annotated[int | None, typer.Option(help="only this batch")] = None,
+) -> None:
+    """Write every page as a record of record.schema.json, one JSON object per line."""
+    from records.export import EXPORT_FORMATS, write_jsonl
+
+    if fmt not in EXPORT_FORMATS:
+        err_console.print(f"unknown format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
+        raise typer.Exit(EXIT_USAGE)
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        if output is None:
+            written = write_jsonl(session, sys.stdout, batch_id=batch)
+        else:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with output.open("w", encoding="utf-8") as stream:
+                written = write_jsonl(session, stream, batch_id=batch)
+            err_console.print(f"{written} pages written to {output}")
+    engine.dispose()
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default CARDSCAN_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default CARDSCAN_PORT")] = None,
+) -> None:
+    """Serve the review screens and the JSON API."""
+    _serve(load_settings(), host, port)
+
+
+def _generate(out: Path, *, seed: int, members: int) -> Path:
+    try:
+        from samples.batch import generate_batch
+    except ImportError as e:
+        err_console.print(f"the sample generator is not available ({e}); reinstall cardscan")
+        raise typer.Exit(EXIT_USAGE) from e
+    return generate_batch(out, seed=seed, members=members)
+
+
+def _ensure_demo_batch(demo_dir: Path, *, seed: int, members: int) -> Path:
+    """The demo scans for this seed, generated once and reused on reruns."""
+    stamp = demo_dir / DEMO_STAMP
+    wanted = {"seed": seed, "members": members}
+    scans = demo_dir / "scans"
+    if stamp.is_file() and json.loads(stamp.read_text()) == wanted and scans.is_dir():
+        return scans
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    console.print(f"generating sample scans (seed {seed}, {members} members) in {demo_dir}")
+    _generate(demo_dir, seed=seed, members=members)
+    stamp.write_text(json.dumps(wanted))
+    return scans
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="sample generator seed")] = DEMO_SEED,
+    members: Annotated[int, typer.Option(min=1, help="members in the sample")] = DEMO_MEMBERS,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="stop after the summary")] = False,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Generate a sample December batch, ingest it, print a summary, then serve the app."""
+    settings = load_settings()
+    scans = _ensure_demo_batch(settings.demo_dir, seed=seed, members=members)
+    if all_already_ingested(settings, [scans]):
+        console.print("the demo scans are already ingested; nothing to do")
+    else:
+        result = ingest_paths(settings, [scans], console=console, name=f"演示 demo seed {seed}")
+        print_summary(result, console)
+    _print_database_summary(settings)
+    if not no_serve:
+        shown_host = host or settings.host
+        console.print(f"serving on http://{shown_host}:{port or settings.port}  (Ctrl+C stops)")
+        _serve(settings, host, port)
+
+
+def _print_database_summary(settings: Settings) -> None:
+    from records.crud import count_pages_by
+
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        counts = count_pages_by(session)
+    engine.dispose()
+    total = sum(counts.values())
+    console.print(f"database {settings.database_url}: {total} pages")
+    for (form, status), n in sorted(counts.items()):
+        console.print(f"  {form:<13} {status:<13} {n}")
+
+
+@samples_app.command("generate")
+def samples_generate(
+    out: Annotated[Path, typer.Option(help="folder to write")],
+    seed: Annotated[int, typer.Option(help="generator seed")] = 0,
+    members: Annotated[int, typer.Option(min=1, help="members in the sample")] = 10,
+) -> None:
+    """Write synthetic scans, truth.jsonl, roster.csv and manifest.json to a folder."""
+    written = _generate(out, seed=seed, members=members)
+    console.print(f"samples written to {written}")

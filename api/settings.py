@@ -1,0 +1,61 @@
+"""All configuration of cardscan in one place, read from `CARDSCAN_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """One installation's settings; two installations with different data dirs share nothing."""
+
+    model_config = SettingsConfigDict(env_prefix="CARDSCAN_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    workers: int = Field(default_factory=_default_workers, ge=1, le=64)
+    dpi: int = Field(default=300, ge=72, le=600, description="PDF render resolution")
+    page_dpi: int = Field(default=200, ge=72, le=600, description="straightened page resolution")
+    max_file_mb: int = Field(default=200, ge=1, description="larger files are refused")
+    max_image_pixels: int = Field(
+        default=120_000_000, ge=1_000_000, description="decompression-bomb guard per page"
+    )
+    keep_debug_images: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'cardscan.db'}"
+        return self
+
+    @property
+    def files_dir(self) -> Path:
+        """Where ingested originals are kept under generated names."""
+        return self.data_dir / "files"
+
+    @property
+    def pages_dir(self) -> Path:
+        """Where straightened page images are written."""
+        return self.data_dir / "pages"
+
+    @property
+    def demo_dir(self) -> Path:
+        """Where `cardscan demo` generates its sample batch."""
+        return self.data_dir / "demo"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (a fresh read each call, no cache)."""
+    return Settings()

@@ -1,0 +1,125 @@
+"""Small picklable values that travel between the batch runner, its workers and the store."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ocr.types import AnalysisOptions
+
+Bbox = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Everything a batch needs to know, passed down from the settings by the caller."""
+
+    data_dir: Path
+    workers: int = 1
+    render_dpi: int = 300
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_image_pixels: int = 120_000_000
+    analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.data_dir / "pages"
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page for a worker: it loads the page itself from `source` and `page_no`."""
+
+    batch_id: int
+    file_id: int
+    page_no: int
+    file_name: str
+    source: Path
+    kind: str
+    render_dpi: int
+    max_image_pixels: int
+    image_out: Path
+    image_rel: str
+    analysis: AnalysisOptions
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What a worker sends back: analysis results and where the straightened image lies."""
+
+    file_id: int
+    page_no: int
+    ok: bool
+    form: str = "unknown"
+    rotation: int = 0
+    transform: tuple[tuple[float, ...], ...] | None = None
+    width: int | None = None
+    height: int | None = None
+    fields: dict[str, Bbox] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    image_rel: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class FileReport:
+    """The result for one input file, as `--report` writes it."""
+
+    name: str
+    status: str
+    pages: int = 0
+    error_code: str | None = None
+    message: str | None = None
+    sha256: str | None = None
+    file_id: int | None = None
+    duplicate_of: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "pages": self.pages,
+            "error_code": self.error_code,
+            "message": self.message,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass
+class BatchReport:
+    """The result of one `ingest` run."""
+
+    batch_id: int
+    files: list[FileReport] = field(default_factory=list)
+    pages_by_form: Counter[str] = field(default_factory=Counter)
+    pages_failed: int = 0
+    interrupted: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def any_failed(self) -> bool:
+        return self.count("failed") > 0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "batch_id": self.batch_id,
+            "interrupted": self.interrupted,
+            "summary": {
+                "files": len(self.files),
+                "ingested": self.count("ingested"),
+                "duplicate": self.count("duplicate"),
+                "failed": self.count("failed"),
+                "pages": sum(self.pages_by_form.values()) + self.pages_failed,
+                "pages_failed": self.pages_failed,
+                "pages_by_form": dict(sorted(self.pages_by_form.items())),
+            },
+            "files": [f.as_json() for f in self.files],
+        }

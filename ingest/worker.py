@@ -1,0 +1,76 @@
+"""The per-page job run in a worker process: load the page, analyse it, save the straight image."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ingest.errors import AnalysisError, IngestError
+from ingest.pages import load_page
+from ingest.types import PageJob, PageOutcome
+from ocr.pipeline import analyze_page
+
+PNG_COMPRESSION = 3
+
+
+def run_page_job(job: PageJob) -> PageOutcome:
+    """Never raises: any failure comes back as a failed outcome with a code and a reason."""
+    try:
+        gray = load_page(
+            job.source,
+            kind=job.kind,
+            page_no=job.page_no,
+            render_dpi=job.render_dpi,
+            max_pixels=job.max_image_pixels,
+        )
+    except IngestError as e:
+        # The loader names the stored copy; tell the user the name they gave the file.
+        named = type(e)(job.file_name, e.reason)
+        return _failed(job, named.code, named.message)
+    try:
+        analysis = analyze_page(gray, job.analysis)
+        del gray
+        image = np.ascontiguousarray(analysis.image)
+        write_png(image, job.image_out)
+    except Exception as e:  # analysis bugs must flag one page, never stop the batch
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        reason = (
+            f"page {job.page_no}: {type(e).__name__} in {Path(where.filename).name}:{where.lineno}"
+        )
+        message = f"{job.file_name}: {reason} — {AnalysisError.hint}"
+        return _failed(job, AnalysisError.code, message)
+    height, width = image.shape[:2]
+    return PageOutcome(
+        file_id=job.file_id,
+        page_no=job.page_no,
+        ok=True,
+        form=analysis.form,
+        rotation=int(analysis.rotation),
+        transform=tuple(tuple(float(v) for v in row) for row in analysis.transform),
+        width=int(width),
+        height=int(height),
+        fields={key: (box.x, box.y, box.w, box.h) for key, box in analysis.fields.items()},
+        notes=tuple(analysis.notes),
+        image_rel=job.image_rel,
+    )
+
+
+def write_png(image: np.ndarray, target: Path) -> None:
+    """Write a PNG under a temporary name, then rename, so readers never see half a file."""
+    ok, encoded = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:
+        raise OSError(f"PNG encoding failed for {target.name}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    partial.write_bytes(encoded.tobytes())
+    partial.replace(target)
+
+
+def _failed(job: PageJob, code: str, message: str) -> PageOutcome:
+    return PageOutcome(
+        file_id=job.file_id, page_no=job.page_no, ok=False, error_code=code, error_message=message
+    )

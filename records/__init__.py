@@ -1,0 +1,1 @@
+"""The data model of cardscan (SQLModel tables) and every function that changes it."""

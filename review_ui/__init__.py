@@ -1,0 +1,1 @@
+"""Server-rendered review screens (Chinese), on top of the records data functions."""

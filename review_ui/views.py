@@ -1,0 +1,51 @@
+"""The review pages: a list of batches and pages, and one page with its field boxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SessionDep
+from records import crud
+from review_ui.labels import BATCH_STATUS_LABELS, FORM_LABELS, PAGE_STATUS_LABELS, label
+
+PAGE_SIZE = 100
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals.update(
+    form_label=lambda code: label(FORM_LABELS, code),
+    page_status_label=lambda code: label(PAGE_STATUS_LABELS, code),
+    batch_status_label=lambda code: label(BATCH_STATUS_LABELS, code),
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep, offset: int = 0) -> HTMLResponse:
+    offset = max(0, offset)
+    batches, batch_total = crud.list_batches(session, limit=50)
+    pages, page_total = crud.list_pages(session, offset=offset, limit=PAGE_SIZE)
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "batches": batches,
+            "batch_total": batch_total,
+            "pages": pages,
+            "page_total": page_total,
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+        },
+    )
+
+
+@router.get("/pages/{page_id}", response_class=HTMLResponse)
+def page_view(page_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+    detail = crud.get_page_detail(session, page_id=page_id)
+    if detail is None:
+        raise HTTPException(status_code=404, detail=f"page {page_id} does not exist")
+    return templates.TemplateResponse(request, "page.html", {"page": detail})
