@@ -60,6 +60,8 @@ class PageOutcome:
     transform: tuple[tuple[float, ...], ...] | None = None
     width: int | None = None
     height: int | None = None
+    source_width: int | None = None
+    source_height: int | None = None
     fields: dict[str, Bbox] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     image_rel: str | None = None

@@ -31,6 +31,7 @@ def run_page_job(job: PageJob) -> PageOutcome:
         # The loader names the stored copy; tell the user the name they gave the file.
         named = type(e)(job.file_name, e.reason)
         return _failed(job, named.code, named.message)
+    source_height, source_width = gray.shape[:2]
     try:
         analysis = analyze_page(gray, job.analysis)
         del gray
@@ -53,6 +54,8 @@ def run_page_job(job: PageJob) -> PageOutcome:
         transform=tuple(tuple(float(v) for v in row) for row in analysis.transform),
         width=int(width),
         height=int(height),
+        source_width=int(source_width),
+        source_height=int(source_height),
         fields={key: (box.x, box.y, box.w, box.h) for key, box in analysis.fields.items()},
         notes=tuple(analysis.notes),
         image_rel=job.image_rel,

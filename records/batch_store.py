@@ -75,6 +75,7 @@ class DatabaseBatchStore:
                 image_path=outcome.image_rel,
                 width=outcome.width,
                 height=outcome.height,
+                source_size=(outcome.source_width, outcome.source_height),
                 transform=outcome.transform,
                 # Reason codes go to notes, where the UI translates them.
                 notes=outcome.notes if outcome.ok else (*outcome.notes, outcome.error_code or ""),

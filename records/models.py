@@ -130,6 +130,9 @@ class PageBase(sm.SQLModel):
     rotation: int = 0
     width: int | None = None
     height: int | None = None
+    # Size of the scan as analyzed (PDF pages as rendered), which `transform` maps from.
+    source_width: int | None = None
+    source_height: int | None = None
     error: str | None = None
 
 
