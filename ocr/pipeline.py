@@ -36,6 +36,7 @@ from ocr.year import find_year_box
 WORK_LONG_SIDE = 1600  # px of the shrunken scan used to find the table
 TABLE_LONG_SIDE = 1100  # px of the table's long side while its cells are found
 BLANK_DARK_FRACTION = 0.0015
+BLANK_INK_FRACTION = 0.02
 
 # Nominal printed sizes (mm): the table's width sets the output scale, margins
 # around the tables keep the title, year, code and notes on the page.
@@ -113,6 +114,9 @@ def _cells_of(flat: np.ndarray, main: Box) -> list[Box]:
     ink = cleanup.ink_mask(flat)
     horizontal, vertical = line_masks(ink, TABLE_LONG_SIDE // 40)
     grid = cv2.bitwise_or(horizontal, vertical)
+    # The flattened main table's outline is known exactly: draw it, so that a frame
+    # broken by blur or glare does not open its edge cells to the outside.
+    cv2.rectangle(grid, (main.x, main.y), (main.x2, main.y2), 255, 3)
     cells = find_cells(grid, min_w=TABLE_LONG_SIDE // 80, min_h=TABLE_LONG_SIDE // 110)
     # Loops of big characters and the edge of the paper can enclose regions too:
     # keep the cells of the main table and of other tables standing beside it.
@@ -152,7 +156,12 @@ def _clip(box: Box, size: tuple[int, int]) -> Box:
 
 def _without_form(gray: np.ndarray, small: np.ndarray, reason: str, cells: int = 0) -> PageAnalysis:
     """A page with no recognizable form: blank when it holds (almost) no ink."""
-    blank = cleanup.dark_fraction(small) < BLANK_DARK_FRACTION
+    # Blank: nothing clearly darker than the paper, and no texture either (a photo of
+    # a card on a wooden table that failed to match is not a blank backside).
+    blank = (
+        cleanup.dark_fraction(small) < BLANK_DARK_FRACTION
+        and float(cleanup.ink_mask(small).mean()) / 255 < BLANK_INK_FRACTION
+    )
     identity = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
     notes: tuple[str, ...] = () if blank else (reason,)
     del cells
