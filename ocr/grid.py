@@ -117,9 +117,19 @@ def outermost(cells: list[Box]) -> list[Box]:
 
 
 def group_rows(cells: list[Box]) -> list[list[Box]]:
-    """Group cells into table rows (top to bottom), each row sorted left to right."""
+    """Group cells into table rows (top to bottom), each row sorted left to right.
+
+    A cell taller than its neighbours (two cells merged where handwriting crossed
+    the line between them) must not fuse two rows: rows are formed from cells of
+    ordinary height, and a tall cell joins every row it spans.
+    """
+    if not cells:
+        return []
+    typical = float(np.median([c.h for c in cells]))
+    regular = [c for c in cells if c.h <= 1.5 * typical]
+    tall = [c for c in cells if c.h > 1.5 * typical]
     rows: list[list[Box]] = []
-    for cell in sorted(cells, key=lambda c: (c.cy, c.x)):
+    for cell in sorted(regular, key=lambda c: (c.cy, c.x)):
         if rows:
             ref = rows[-1]
             top = min(c.y for c in ref)
@@ -129,4 +139,11 @@ def group_rows(cells: list[Box]) -> list[list[Box]]:
                 ref.append(cell)
                 continue
         rows.append([cell])
+    for cell in tall:
+        spanned = [r for r in rows if cell.y <= np.median([c.cy for c in r]) <= cell.y2]
+        if not spanned:
+            rows.append([cell])
+        for row in spanned:
+            row.append(cell)
+    rows.sort(key=lambda r: float(np.median([c.cy for c in r])))
     return [sorted(row, key=lambda c: c.x) for row in rows]

@@ -57,8 +57,7 @@ def _columns(rows: list[Row], n: int) -> list[float] | None:
 
 def _fit_row(row: Row, edges: list[float]) -> Row | None:
     """The row as one cell per column: split pieces merged, a merged cell cut at the edges."""
-    top = min(c.y for c in row)
-    bottom = max(c.y2 for c in row)
+    top, bottom = _band(row)
     fitted: Row = []
     for left, right in itertools.pairwise(edges):
         inside = [c for c in row if c.x < right and c.x2 > left]
@@ -86,7 +85,7 @@ def _block(rows: list[Row], n: int, min_exact: int) -> _Block | None:
     fitted = []
     for row in rows:
         if len(row) == n:
-            fitted.append(row)
+            fitted.append(_clip_to_band(row))
             continue
         if not n - 1 <= len(row) <= n + 2:
             return None
@@ -95,6 +94,16 @@ def _block(rows: list[Row], n: int, min_exact: int) -> _Block | None:
             return None
         fitted.append(fit)
     return _Block(fitted, exact)
+
+
+def _band(row: Row) -> tuple[int, int]:
+    """Top and bottom of a row, robust to one cell spanning into the next row."""
+    return round(float(np.median([c.y for c in row]))), round(float(np.median([c.y2 for c in row])))
+
+
+def _clip_to_band(row: Row) -> Row:
+    top, bottom = _band(row)
+    return [Box(c.x, max(c.y, top), c.w, min(c.y2, bottom) - max(c.y, top)) for c in row]
 
 
 def _narrow_first(rows: list[Row]) -> float:
