@@ -23,15 +23,12 @@ from collections import Counter
 from pathlib import Path
 
 import psutil
-from sqlmodel import Session, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
-from benchmarks.page_truth import score_page
-from records.db import make_engine
-from records.models import Field, Page, SourceFile
+from benchmarks.page_truth import load_stored_pages, score_stored
 from samples.batch import generate_batch
 
 
@@ -99,17 +96,7 @@ def main() -> int:
     ]
     truth = [t for t in truth if t["source"]["file"] not in duplicates]
 
-    engine = make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")
-    stored: dict[tuple[str, int], tuple[Page, dict[str, list[int]]]] = {}
-    with Session(engine) as session:
-        for page, name in session.exec(
-            select(Page, SourceFile.original_name).join(SourceFile)
-        ).all():
-            boxes = {
-                f.key: list(f.bbox or [])
-                for f in session.exec(select(Field).where(Field.page_id == page.id)).all()
-            }
-            stored[(group.get(name, name), page.page_no)] = (page, boxes)
+    stored = load_stored_pages(f"sqlite:///{data_dir / 'cardscan.db'}", group)
 
     forms_ok = rot_ok = rot_n = cells_pages = cell_pages_ok = cells_n = cells_ok = 0
     confusion: Counter[tuple[str, str]] = Counter()
@@ -120,14 +107,7 @@ def main() -> int:
             problems.append(f"{key}: page missing from the database")
             continue
         page, boxes = stored[key]
-        s = score_page(
-            t,
-            form=page.form,
-            rotation=page.rotation,
-            transform=page.transform,
-            fields=boxes,
-            raw_size=(page.source_width or 0, page.source_height or 0),
-        )
+        s = score_stored(t, page, boxes)
         forms_ok += s.form_ok
         confusion[(t["form"], page.form)] += 1
         if t["form"] in ("service_card", "registration"):

@@ -94,3 +94,35 @@ def score_page(
         else:
             score.missed.append(key)
     return score
+
+
+def load_stored_pages(
+    database_url: str, group: dict[str, str]
+) -> dict[tuple[str, int], tuple[Any, dict[str, list[int]]]]:
+    """Stored pages keyed by (file, page); byte-identical files share the key of ``group``."""
+    from sqlmodel import Session, select
+
+    from records.db import make_engine
+    from records.models import Field, Page, SourceFile
+
+    stored: dict[tuple[str, int], tuple[Any, dict[str, list[int]]]] = {}
+    with Session(make_engine(database_url)) as session:
+        for page, name in session.exec(select(Page, SourceFile.original_name).join(SourceFile)):
+            boxes = {
+                f.key: list(f.bbox or [])
+                for f in session.exec(select(Field).where(Field.page_id == page.id))
+            }
+            stored[(group.get(name, name), page.page_no)] = (page, boxes)
+    return stored
+
+
+def score_stored(truth: dict[str, Any], page: Any, boxes: dict[str, list[int]]) -> PageScore:
+    """Score a stored page (a ``records.models.Page`` and its field boxes) against truth."""
+    return score_page(
+        truth,
+        form=page.form,
+        rotation=page.rotation,
+        transform=page.transform,
+        fields=boxes,
+        raw_size=(page.source_width or 0, page.source_height or 0),
+    )

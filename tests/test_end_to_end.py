@@ -10,14 +10,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from api.cli import app
 from api.settings import Settings
-from benchmarks.page_truth import score_page
+from benchmarks.page_truth import load_stored_pages, score_stored
 from records.db import make_engine
-from records.models import Field, Page, SourceFile
+from records.models import Page
 
 BATCH = Path(__file__).parent / "data" / "batch-small"
 
@@ -32,33 +32,19 @@ def test_sample_batch_pages_have_truth_form_rotation_and_cells(
     manifest = json.loads((BATCH / "manifest.json").read_text(encoding="utf-8"))
     group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
     truth = [json.loads(line) for line in (BATCH / "truth.jsonl").read_text("utf-8").splitlines()]
-    engine = make_engine(Settings().database_url)
-    with Session(engine) as session:
-        rows = session.exec(select(Page, SourceFile.original_name).join(SourceFile)).all()
-        stored = {}
-        for page, name in rows:
-            boxes = {
-                f.key: list(f.bbox or [])
-                for f in session.exec(select(Field).where(Field.page_id == page.id))
-            }
-            stored[(group[name], page.page_no)] = (page, boxes)
+    stored = load_stored_pages(Settings().database_url, group)
     # One stored page per page of each distinct file: the duplicate adds none.
     distinct = {(group[t["source"]["file"]], t["source"]["page"]) for t in truth}
     assert set(stored) == distinct
-    assert len(rows) == len(distinct)
+    with Session(make_engine(Settings().database_url)) as session:
+        page_rows = session.exec(select(func.count()).select_from(Page)).one()
+    assert page_rows == len(distinct)  # no page doubled
 
     forms = [t for t in truth if t["form"] in ("service_card", "registration")]
     assert {t["form"] for t in forms} == {"service_card", "registration"}
     for t in truth:
         page, boxes = stored[(group[t["source"]["file"]], t["source"]["page"])]
-        score = score_page(
-            t,
-            form=page.form,
-            rotation=page.rotation,
-            transform=page.transform,
-            fields=boxes,
-            raw_size=(page.source_width or 0, page.source_height or 0),
-        )
+        score = score_stored(t, page, boxes)
         where = f"{t['source']} {t['form']}/{t['rotation']} -> {page.form}/{page.rotation}"
         assert score.form_ok, where
         assert score.rotation_ok, where
