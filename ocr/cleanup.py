@@ -37,13 +37,12 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
     which removes uneven light of phone photos and the tint of coloured cards.
     """
     h, w = gray.shape[:2]
-    small, scale = resize_to_long_side(gray, 320)
+    small, _ = resize_to_long_side(gray, 320)
     k = max(3, (round(min(small.shape[:2]) / 25)) | 1)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
     background = cv2.GaussianBlur(background, (0, 0), k / 2)
     background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(gray, np.maximum(background, 1), scale=255)
-    del scale
     return flat
 
 

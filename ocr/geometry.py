@@ -1,7 +1,8 @@
-"""Homographies, quadrilaterals and box transforms (pure, numpy only)."""
+"""Homographies, quadrilaterals and box transforms (pure functions)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from ocr.types import Box
@@ -62,8 +63,6 @@ def quad_corners(hull: np.ndarray) -> np.ndarray:
     corner is the point reaching furthest along one diagonal direction of that
     frame, so skew of any angle and perspective are both handled.
     """
-    import cv2  # local: keep the module importable for pure-numpy users
-
     pts = np.asarray(hull, dtype=np.float32).reshape(-1, 2)
     (cx, cy), _, angle = cv2.minAreaRect(pts)
     theta = np.deg2rad(angle)

@@ -23,21 +23,6 @@ class TableBlob:
     cells: int
 
 
-def _enclosed_cells(component: np.ndarray, min_side: int) -> int:
-    """Count the closed regions (cells) a connected line structure encloses."""
-    background = cv2.bitwise_not(component)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(background, connectivity=4)
-    h, w = component.shape
-    count = 0
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
-            continue  # touches the border: outside the structure
-        if bw >= min_side and bh >= min_side and area >= 0.5 * bw * bh:
-            count += 1
-    return count
-
-
 def find_tables(ink: np.ndarray, min_cells: int = 6) -> list[TableBlob]:
     """Connected ruled structures enclosing at least ``min_cells`` cells, largest first.
 
@@ -56,7 +41,8 @@ def find_tables(ink: np.ndarray, min_cells: int = 6) -> list[TableBlob]:
         if area > 0.5 * w * h:
             continue  # a dense blob (photo background, a smudge), not a grid of lines
         component = (labels[y : y + h, x : x + w] == i).astype(np.uint8) * 255
-        cells = _enclosed_cells(component, max(4, min(w, h) // 60))
+        side = max(4, min(w, h) // 60)
+        cells = len(find_cells(component, min_w=side, min_h=side))
         if cells < min_cells:
             continue
         ys, xs = np.nonzero(component)

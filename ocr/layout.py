@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forms.spec import R_CONTACT_FIELDS, R_MEMBER_KEYS, S_HEADER_KEYS, S_ROW_FIELDS
+from forms.spec import (
+    R_CONTACT_FIELDS,
+    R_CONTACT_ROWS,
+    R_MEMBER_KEYS,
+    S_HEADER_KEYS,
+    S_RECORD_ROWS,
+    S_ROW_FIELDS,
+)
 from ocr.geometry import transform_box, turn_matrix
 from ocr.grid import group_rows
 from ocr.types import Box
@@ -111,52 +118,56 @@ def _narrow_first(rows: list[Row]) -> float:
     return sum(r[0].w < 0.8 * min(c.w for c in r[1:]) for r in rows) / len(rows)
 
 
-def _match_service_card(rows: list[Row]) -> tuple[dict[str, Box], float] | None:
-    best: tuple[dict[str, Box], float] | None = None
-    for start in range(len(rows) - 10):
-        header = _block(rows[start : start + 2], 6, 1)
-        if header is None:
-            continue
-        rec = start + 2
-        if rec < len(rows) and len(rows[rec]) == 1:
-            rec += 1  # the record title drawn as a full-width row of the same table
-        record = _block(rows[rec : rec + 9], 5, 7) if len(rows) >= rec + 9 else None
-        if record is None:
-            continue
-        fields: dict[str, Box] = {}
-        for keys, row in zip(S_HEADER_KEYS, header.rows, strict=True):
-            for j, key in enumerate(keys):
-                fields[key] = row[2 * j + 1]
-        for i, row in enumerate(record.rows[1:], start=1):
-            for j, name in enumerate(S_ROW_FIELDS, start=1):
-                fields[f"rows.{i}.{name}"] = row[j]
-        score = header.exact + record.exact + 2 * _narrow_first(record.rows)
-        if best is None or score > best[1]:
-            best = fields, score
-    return best
+@dataclass(frozen=True)
+class _Template:
+    """A form's row structure: label/blank rows on top, then a numbered table below.
+
+    Between the two a full-width row may stand (S: the record title drawn inside the
+    table; R: the section row 联系群众基本情况). ``*_exact`` is how many rows of each
+    block must already have their count of cells before the others are fitted.
+    """
+
+    form: str
+    top_keys: tuple[tuple[str, ...], ...]
+    body_prefix: str
+    body_fields: tuple[str, ...]
+    body_rows: int
+    top_exact: int
+    body_exact: int
 
 
-def _match_registration(rows: list[Row]) -> tuple[dict[str, Box], float] | None:
+TEMPLATES = (
+    _Template("service_card", S_HEADER_KEYS, "rows", S_ROW_FIELDS, S_RECORD_ROWS, 1, 7),
+    _Template("registration", R_MEMBER_KEYS, "contacts", R_CONTACT_FIELDS, R_CONTACT_ROWS, 1, 5),
+)
+
+
+def _match(rows: list[Row], t: _Template) -> tuple[dict[str, Box], float] | None:
+    """Fields and score of the best place where ``rows`` show template ``t``."""
+    top_n, body_n = len(t.top_keys), t.body_rows + 1  # the body has its header row
+    top_cols, body_cols = 2 * len(t.top_keys[0]), len(t.body_fields) + 1
     best: tuple[dict[str, Box], float] | None = None
-    for start in range(len(rows) - 8):
-        member = _block(rows[start : start + 2], 4, 1)
-        if member is None:
+    for start in range(len(rows) - top_n - body_n + 1):
+        top = _block(rows[start : start + top_n], top_cols, t.top_exact)
+        if top is None:
             continue
-        nxt = start + 2
-        if nxt < len(rows) and len(rows[nxt]) == 1:
-            nxt += 1  # the section row 联系群众基本情况
-        contacts = _block(rows[nxt : nxt + 7], 4, 5) if len(rows) >= nxt + 7 else None
-        if contacts is None:
+        body_start = start + top_n
+        if body_start < len(rows) and len(rows[body_start]) == 1:
+            body_start += 1
+        if len(rows) < body_start + body_n:
+            continue
+        body = _block(rows[body_start : body_start + body_n], body_cols, t.body_exact)
+        if body is None:
             continue
         fields: dict[str, Box] = {}
-        for keys, row in zip(R_MEMBER_KEYS, member.rows, strict=True):
+        for keys, row in zip(t.top_keys, top.rows, strict=True):
             for j, key in enumerate(keys):
                 fields[key] = row[2 * j + 1]
-        for i, row in enumerate(contacts.rows[1:], start=1):
-            for j, name in enumerate(R_CONTACT_FIELDS, start=1):
-                fields[f"contacts.{i}.{name}"] = row[j]
-        sections = (start > 0 and len(rows[start - 1]) == 1) + (nxt == start + 3)
-        score = member.exact + contacts.exact + 2 * _narrow_first(contacts.rows) + 0.5 * sections
+        for i, row in enumerate(body.rows[1:], start=1):
+            for j, name in enumerate(t.body_fields, start=1):
+                fields[f"{t.body_prefix}.{i}.{name}"] = row[j]
+        sections = (start > 0 and len(rows[start - 1]) == 1) + (body_start > start + top_n)
+        score = top.exact + body.exact + 2 * _narrow_first(body.rows) + 0.5 * sections
         if best is None or score > best[1]:
             best = fields, score
     return best
@@ -169,16 +180,13 @@ def match_form(cells: list[Box], width: int, height: int) -> FormMatch | None:
         turn = turn_matrix(k, width, height)
         turned = [transform_box(turn, c) for c in cells]
         rows = group_rows(turned)
-        for form, matcher in (
-            ("service_card", _match_service_card),
-            ("registration", _match_registration),
-        ):
-            found = matcher(rows)
+        for template in TEMPLATES:
+            found = _match(rows, template)
             if found is None:
                 continue
             fields, score = found
             if best is None or score > best.score:
-                best = FormMatch(form, k, fields, _union(turned), score)
+                best = FormMatch(template.form, k, fields, _union(turned), score)
     return best
 
 

@@ -58,16 +58,17 @@ def analyze_page(gray: np.ndarray, options: AnalysisOptions | None = None) -> Pa
     ink = cleanup.ink_mask(small)
     tables = find_tables(ink)
     if not tables:
-        return _without_form(gray, small, "no_grid")
+        return _without_form(gray, small, ink, "no_grid")
 
     flat_from_small, flat_size, main_table = _flatten_table(tables[0].hull)
     flat = cv2.warpPerspective(
         small, flat_from_small, flat_size, flags=cv2.INTER_LINEAR, borderValue=255
     )
-    cells = _cells_of(flat, main_table)
+    cells, grid = _cells_of(flat, main_table)
+    debug = {"flat": flat, "grid": grid} if options.keep_debug_images else {}
     match = match_form(cells, flat_size[0], flat_size[1])
     if match is None:
-        return _without_form(gray, small, "form_not_recognized", cells=len(cells))
+        return _without_form(gray, small, ink, "form_not_recognized", debug)
 
     turn = turn_matrix(match.quarter_turns, *flat_size)
     to_page, page_size = _page_frame(match, options.output_dpi)
@@ -87,6 +88,7 @@ def analyze_page(gray: np.ndarray, options: AnalysisOptions | None = None) -> Pa
         transform=as_tuple(raw_to_page),
         image=page,
         fields=fields,
+        debug=debug,
     )
 
 
@@ -109,8 +111,11 @@ def _flatten_table(hull: np.ndarray) -> tuple[Matrix, tuple[int, int], Box]:
     return matrix.astype(np.float64), size, Box(round(pad), round(pad), round(tw), round(th))
 
 
-def _cells_of(flat: np.ndarray, main: Box) -> list[Box]:
-    """Cells of the ruled tables in a flattened image whose main table is ``main``."""
+def _cells_of(flat: np.ndarray, main: Box) -> tuple[list[Box], np.ndarray]:
+    """Cells of the ruled tables in a flattened image whose main table is ``main``.
+
+    Also returns the mask of ruled lines the cells were found in (for debugging).
+    """
     ink = cleanup.ink_mask(flat)
     horizontal, vertical = line_masks(ink, TABLE_LONG_SIDE // 40)
     grid = cv2.bitwise_or(horizontal, vertical)
@@ -124,7 +129,7 @@ def _cells_of(flat: np.ndarray, main: Box) -> list[Box]:
     tables = [grown] + [
         t.box for t in find_tables(grid, min_cells=4) if not _overlaps(t.box, grown)
     ]
-    return outermost([c for c in cells if any(_inside(c, t) for t in tables)])
+    return outermost([c for c in cells if any(_inside(c, t) for t in tables)]), grid
 
 
 def _overlaps(a: Box, b: Box) -> bool:
@@ -154,17 +159,22 @@ def _clip(box: Box, size: tuple[int, int]) -> Box:
     return Box(x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
-def _without_form(gray: np.ndarray, small: np.ndarray, reason: str, cells: int = 0) -> PageAnalysis:
+def _without_form(
+    gray: np.ndarray,
+    small: np.ndarray,
+    ink: np.ndarray,
+    reason: str,
+    debug: dict[str, np.ndarray] | None = None,
+) -> PageAnalysis:
     """A page with no recognizable form: blank when it holds (almost) no ink."""
     # Blank: nothing clearly darker than the paper, and no texture either (a photo of
     # a card on a wooden table that failed to match is not a blank backside).
     blank = (
         cleanup.dark_fraction(small) < BLANK_DARK_FRACTION
-        and float(cleanup.ink_mask(small).mean()) / 255 < BLANK_INK_FRACTION
+        and float(ink.mean()) / 255 < BLANK_INK_FRACTION
     )
     identity = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
     notes: tuple[str, ...] = () if blank else (reason,)
-    del cells
     return PageAnalysis(
         form="blank" if blank else "unknown",
         rotation=0,
@@ -172,4 +182,5 @@ def _without_form(gray: np.ndarray, small: np.ndarray, reason: str, cells: int =
         image=cleanup.flatten_background(gray),
         fields={},
         notes=notes,
+        debug=debug or {},
     )

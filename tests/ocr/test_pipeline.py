@@ -10,6 +10,7 @@ from ocr.cleanup import ink_mask
 from ocr.geometry import apply, turn_matrix
 from ocr.grid import find_cells, group_rows, line_masks
 from ocr.pipeline import analyze_page
+from ocr.types import AnalysisOptions
 from tests.ocr.drawing import registration, service_card
 
 FORMS = {"service_card": service_card, "registration": registration}
@@ -117,3 +118,12 @@ def test_struck_through_and_faint_rows_still_fit_the_columns() -> None:
         )
         assert bx - 6 <= corners[0, 0] and corners[1, 0] <= bx + bw + 6, key
         assert by - 6 <= corners[0, 1] and corners[1, 1] <= by + bh + 6, key
+
+
+def test_debug_images_only_when_asked() -> None:
+    drawn, _ = service_card()
+    assert analyze_page(drawn).debug == {}
+    debug = analyze_page(drawn, AnalysisOptions(keep_debug_images=True)).debug
+    assert set(debug) == {"flat", "grid"}
+    assert debug["grid"].shape == debug["flat"].shape
+    assert debug["grid"].max() == 255  # the ruled lines were found
