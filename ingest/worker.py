@@ -37,6 +37,8 @@ def run_page_job(job: PageJob) -> PageOutcome:
         del gray
         image = np.ascontiguousarray(analysis.image)
         write_png(image, job.image_out)
+        for name, debug_image in analysis.debug.items():  # only with keep_debug_images
+            write_png(debug_image, job.image_out.with_name(f"{job.image_out.stem}.{name}.png"))
     except Exception as e:  # analysis bugs must flag one page, never stop the batch
         where = traceback.extract_tb(e.__traceback__)[-1]
         reason = (
