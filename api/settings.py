@@ -41,16 +41,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def files_dir(self) -> Path:
-        """Where ingested originals are kept under generated names."""
-        return self.data_dir / "files"
-
-    @property
-    def pages_dir(self) -> Path:
-        """Where straightened page images are written."""
-        return self.data_dir / "pages"
-
-    @property
     def demo_dir(self) -> Path:
         """Where `cardscan demo` generates its sample batch."""
         return self.data_dir / "demo"

@@ -19,7 +19,14 @@ from ingest.errors import FileTooLarge, IngestError
 from ingest.files import check_readable, discover_files, sha256_file, sniff_kind, store_original
 from ingest.pages import count_pages
 from ingest.store import BatchStore
-from ingest.types import BatchReport, FileReport, IngestOptions, PageJob, PageOutcome
+from ingest.types import (
+    BatchReport,
+    FileRecord,
+    FileReport,
+    IngestOptions,
+    PageJob,
+    PageOutcome,
+)
 from ingest.worker import run_page_job
 
 log = logging.getLogger(__name__)
@@ -122,17 +129,14 @@ def _check_file(
         known = store.ingested_file_id(sha256=sha256)
         if known is not None:
             store.add_file(
-                batch_id=batch_id,
-                name=path.name,
-                sha256=sha256,
-                size=size,
-                kind=None,
-                status="duplicate",
-                pages=0,
-                stored_path=None,
-                error_code=None,
-                error_message=None,
-                duplicate_of=known,
+                FileRecord(
+                    batch_id=batch_id,
+                    original_name=path.name,
+                    sha256=sha256,
+                    size=size,
+                    status="duplicate",
+                    duplicate_of=known,
+                )
             )
             message = f"{path.name}: already ingested (same content as file {known}); skipped"
             return FileReport(path.name, "duplicate", 0, None, message, sha256, None, known), []
@@ -142,33 +146,31 @@ def _check_file(
         )
     except IngestError as e:
         store.add_file(
-            batch_id=batch_id,
-            name=path.name,
-            sha256=sha256,
-            size=size,
-            kind=kind,
-            status="failed",
-            pages=0,
-            stored_path=None,
-            error_code=e.code,
-            error_message=e.message,
-            duplicate_of=None,
+            FileRecord(
+                batch_id=batch_id,
+                original_name=path.name,
+                sha256=sha256,
+                size=size,
+                status="failed",
+                kind=kind,
+                error_code=e.code,
+                error_message=e.message,
+            )
         )
         log.warning("batch %d: a file failed: %s", batch_id, e.code)
         return FileReport(path.name, "failed", 0, e.code, e.message, sha256 or None), []
     stored = store_original(path, files_dir=options.files_dir, sha256=sha256, kind=kind)
     file_id = store.add_file(
-        batch_id=batch_id,
-        name=path.name,
-        sha256=sha256,
-        size=size,
-        kind=kind,
-        status="ingested",
-        pages=pages,
-        stored_path=stored.relative_to(options.data_dir).as_posix(),
-        error_code=None,
-        error_message=None,
-        duplicate_of=None,
+        FileRecord(
+            batch_id=batch_id,
+            original_name=path.name,
+            sha256=sha256,
+            size=size,
+            status="ingested",
+            kind=kind,
+            pages=pages,
+            stored_path=stored.relative_to(options.data_dir).as_posix(),
+        )
     )
     jobs = [
         _page_job(batch_id, file_id, page_no, path.name, stored, kind, options)

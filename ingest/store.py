@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from ingest.types import BatchReport, PageOutcome
+from ingest.types import BatchReport, FileRecord, PageOutcome
 
 
 class BatchStore(Protocol):
@@ -15,21 +15,7 @@ class BatchStore(Protocol):
 
     def ingested_file_id(self, *, sha256: str) -> int | None: ...
 
-    def add_file(
-        self,
-        *,
-        batch_id: int,
-        name: str,
-        sha256: str,
-        size: int,
-        kind: str | None,
-        status: str,
-        pages: int,
-        stored_path: str | None,
-        error_code: str | None,
-        error_message: str | None,
-        duplicate_of: int | None,
-    ) -> int: ...
+    def add_file(self, record: FileRecord) -> int: ...
 
     def add_page(self, *, batch_id: int, outcome: PageOutcome) -> None: ...
 

@@ -69,6 +69,23 @@ class PageOutcome:
     error_message: str | None = None
 
 
+@dataclass(frozen=True)
+class FileRecord:
+    """What the store keeps of one input file, whatever became of it."""
+
+    batch_id: int
+    original_name: str
+    sha256: str
+    size: int
+    status: str  # ingested | duplicate | failed
+    kind: str | None = None
+    pages: int = 0
+    stored_path: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    duplicate_of: int | None = None
+
+
 @dataclass
 class FileReport:
     """The result for one input file, as `--report` writes it."""

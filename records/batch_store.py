@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from ingest.types import BatchReport, PageOutcome
+from ingest.types import BatchReport, FileRecord, PageOutcome
 from records import crud
 from records.db import session_scope
 from records.models import BatchStatus, PageStatus
@@ -29,36 +30,9 @@ class DatabaseBatchStore:
             found = crud.find_ingested_file(session, sha256=sha256)
             return found.id if found else None
 
-    def add_file(
-        self,
-        *,
-        batch_id: int,
-        name: str,
-        sha256: str,
-        size: int,
-        kind: str | None,
-        status: str,
-        pages: int,
-        stored_path: str | None,
-        error_code: str | None,
-        error_message: str | None,
-        duplicate_of: int | None,
-    ) -> int:
+    def add_file(self, record: FileRecord) -> int:
         with session_scope(self.engine) as session:
-            source = crud.add_source_file(
-                session,
-                batch_id=batch_id,
-                original_name=name,
-                sha256=sha256,
-                size=size,
-                kind=kind,
-                status=status,
-                pages=pages,
-                stored_path=stored_path,
-                error_code=error_code,
-                error_message=error_message,
-                duplicate_of=duplicate_of,
-            )
+            source = crud.add_source_file(session, **asdict(record))
             assert source.id is not None
             return source.id
 
