@@ -33,11 +33,12 @@ def find_year_box(page: np.ndarray, fields: dict[str, Box]) -> Box:
     # A QR code's modules fuse into one solid square under a closing; text does not.
     k = max(3, int(0.2 * row_h))
     fused = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(fused, connectivity=8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(fused, connectivity=8)
+    margin = max(2, int(0.2 * row_h))  # with its quiet zone and stray modules
     for i in range(1, n):
         x, y, w, h, area = (int(v) for v in stats[i])
         if min(w, h) > 0.9 * row_h and 0.7 < w / h < 1.4 and area > 0.6 * w * h:
-            ink[labels == i] = 0
+            ink[max(0, y - margin) : y + h + margin, max(0, x - margin) : x + w + margin] = 0
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     boxes = []
     for i in range(1, n):
@@ -57,7 +58,9 @@ def find_year_box(page: np.ndarray, fields: dict[str, Box]) -> Box:
             groups.append([b])
         else:
             groups[-1].append(b)
-    group = groups[-1]
+    # The year group starts with the printed 年度：, wider than a stray mark.
+    wide = [g for g in groups if max(b[0] + b[2] for b in g) - min(b[0] for b in g) >= row_h]
+    group = wide[-1] if wide else groups[-1]
     gx0 = min(b[0] for b in group)
     gy0 = min(b[1] for b in group)
     gx1 = max(b[0] + b[2] for b in group)

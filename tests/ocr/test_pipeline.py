@@ -127,3 +127,24 @@ def test_debug_images_only_when_asked() -> None:
     assert set(debug) == {"flat", "grid"}
     assert debug["grid"].shape == debug["flat"].shape
     assert debug["grid"].max() == 255  # the ruled lines were found
+
+
+def test_year_box_skips_a_qr_code_beside_it() -> None:
+    drawn, _ = service_card()
+    width = drawn.shape[1]
+    m = width // 18
+    year_x0 = int(width * 0.72)
+    rng = np.random.default_rng(5)
+    modules = rng.integers(0, 2, (21, 21)).astype(np.uint8) * 245
+    qr = cv2.resize(modules, (int(m * 1.1), int(m * 1.1)), interpolation=cv2.INTER_NEAREST)
+    # Printed just after the year, as on the cards the system prints (issue 7).
+    qx, qy = year_x0 + int(0.09 * width), m // 16
+    drawn[qy : qy + qr.shape[0], qx : qx + qr.shape[1]] = qr
+    # A stray bit of the code's edge, apart from the fused square (as scanners leave).
+    sy, sx = qy + qr.shape[0] - 10, qx + qr.shape[1] + 20
+    drawn[sy : sy + 14, sx : sx + 14] = 0
+    page = analyze_page(drawn)
+    to_form = np.linalg.inv(np.array(page.transform))
+    box = page.fields["year"]
+    (x0, _), (x1, _) = apply(to_form, np.array([[box.x, box.y], [box.x2, box.y2]], dtype=float))
+    assert x0 <= year_x0 + 12 and year_x0 + 20 <= x1 <= qx, (x0, x1, year_x0, qx)
