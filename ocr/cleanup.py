@@ -46,14 +46,18 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
     return flat
 
 
-def dark_fraction(gray: np.ndarray, contrast: int = 80) -> float:
-    """Share of pixels clearly darker than the paper (for blank-page detection).
+def dark_fraction(gray: np.ndarray, contrast: int = 80, inset: float = 0.03) -> float:
+    """Share of pixels clearly darker than the paper, away from the sheet's border.
 
     Bleed-through from the other side of the sheet and scanner specks are light
-    grey or tiny, so they stay below ``contrast`` levels under the paper median.
+    grey or tiny, so they stay below ``contrast`` levels under the paper median;
+    the scanner's shadow along the sheet edges is left out by the ``inset``.
     """
-    paper = float(np.median(gray))
-    dark = gray < paper - contrast
+    h, w = gray.shape[:2]
+    m = int(inset * min(h, w))
+    inner = gray[m : h - m, m : w - m] if m else gray
+    paper = float(np.median(inner))
+    dark = inner < paper - contrast
     # Specks: an opening removes isolated dots.
     dark_u8 = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     return float(dark_u8.mean())

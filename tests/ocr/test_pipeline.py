@@ -78,6 +78,10 @@ def test_blank_and_unknown_pages() -> None:
     rng = np.random.default_rng(3)
     blank = np.clip(rng.normal(240, 4, (1400, 1000)), 0, 255).astype(np.uint8)
     assert analyze_page(blank).form == "blank"
+    backside = blank.copy()
+    backside[:, :6] = 90  # the scanner's shadow along the sheet's edge
+    backside[300:330, 200:800] = 215  # faint bleed-through of the front
+    assert analyze_page(backside).form == "blank"
     letter = blank.copy()
     for i in range(25):  # lines of "text", no ruled table
         for j in range(30):
