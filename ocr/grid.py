@@ -72,32 +72,62 @@ def line_masks(ink: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray
     return horizontal, vertical
 
 
-def find_cells(grid: np.ndarray, min_w: int, min_h: int) -> list[Box]:
-    """Closed rectangular regions between ruled lines (the table cells)."""
+@dataclass(frozen=True)
+class Region:
+    """A closed region between ruled lines and how well its outline fills its box.
+
+    ``fill`` is the area inside the outer outline (holes filled) over the box:
+    about 1 for a cell, low for two cells joined through a gap in a line.
+    """
+
+    box: Box
+    fill: float
+
+
+def find_cells(grid: np.ndarray, min_w: int, min_h: int) -> list[Region]:
+    """Closed regions between ruled lines (the table cells, and loops inside them)."""
     grid = cv2.dilate(grid, np.ones((3, 3), np.uint8))
     free = cv2.bitwise_not(grid)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(free, connectivity=4)
     h, w = grid.shape
-    cells: list[Box] = []
+    regions: list[Region] = []
     for i in range(1, n):
         x, y, bw, bh, area = (int(v) for v in stats[i])
         if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
             continue
         if bw < min_w or bh < min_h or area < 0.5 * bw * bh:
             continue
+        contours, _ = cv2.findContours(
+            (labels[y : y + bh, x : x + bw] == i).astype(np.uint8),
+            cv2.RETR_EXTERNAL,
+            cv2.CHAIN_APPROX_SIMPLE,
+        )
+        fill = max(cv2.contourArea(c) for c in contours) / max(1, (bw - 1) * (bh - 1))
         # The dilation above ate one pixel on each side: give it back.
-        cells.append(Box(x - 1, y - 1, bw + 2, bh + 2))
-    return cells
+        regions.append(Region(Box(x - 1, y - 1, bw + 2, bh + 2), float(fill)))
+    return regions
 
 
-def outermost(cells: list[Box]) -> list[Box]:
-    """Drop regions lying inside another cell: printed tick boxes, loops of big handwriting."""
-    by_area = sorted(cells, key=lambda c: -c.area)
+CONTAINER_FILL = 0.85
+
+
+def outermost(regions: list[Region]) -> list[Box]:
+    """Boxes of the regions not lying inside a cell.
+
+    Printed tick boxes and loops of big handwriting lie inside their cell and are
+    dropped. Only a nearly rectangular region counts as a cell that holds others:
+    two cells joined through a gap in a line (an L shape) do not swallow the
+    cells that stand inside their bounding box.
+    """
+    containers = [r.box for r in regions if r.fill >= CONTAINER_FILL]
     kept: list[Box] = []
-    for cell in by_area:
-        if not any(
-            k.x <= cell.x and k.y <= cell.y and cell.x2 <= k.x2 and cell.y2 <= k.y2 for k in kept
-        ):
+    for region in sorted(regions, key=lambda r: -r.box.area):
+        cell = region.box
+        inside = any(
+            k != cell and k.x <= cell.x and k.y <= cell.y and cell.x2 <= k.x2 and cell.y2 <= k.y2
+            for k in containers
+        )
+        if not inside:
             kept.append(cell)
     return kept
 

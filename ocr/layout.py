@@ -52,32 +52,48 @@ class _Block:
     exact: int
 
 
+def _clean(row: Row) -> bool:
+    """No cell of the row reaches into a neighbouring row (as a leaked cell does)."""
+    top, bottom = _band(row)
+    return all(c.h <= 1.5 * (bottom - top) for c in row)
+
+
 def _columns(rows: list[Row], n: int) -> list[float] | None:
-    """Column edges (n + 1 x positions) agreed on by the rows having exactly ``n`` cells."""
+    """Column edges (n + 1 x positions) agreed on by the clean rows having ``n`` cells."""
     exact = [r for r in rows if len(r) == n]
-    if not exact:
+    agreeing = [r for r in exact if _clean(r)] or exact
+    if not agreeing:
         return None
-    lefts = np.median([[c.x for c in r] for r in exact], axis=0)
-    right = float(np.median([r[-1].x2 for r in exact]))
+    lefts = np.median([[c.x for c in r] for r in agreeing], axis=0)
+    right = float(np.median([r[-1].x2 for r in agreeing]))
     return [float(v) for v in lefts] + [right]
 
 
 def _fit_row(row: Row, edges: list[float]) -> Row | None:
-    """The row as one cell per column: split pieces merged, a merged cell cut at the edges."""
+    """The row as one cell per column: split pieces merged, a merged cell cut at the edges.
+
+    One column with no cell of its own (its region leaked into a neighbour where
+    writing broke a line) is filled from the column edges and the row's band.
+    """
     top, bottom = _band(row)
     fitted: Row = []
+    missing = 0
     for left, right in itertools.pairwise(edges):
         inside = [c for c in row if c.x < right and c.x2 > left]
         pieces = [
             c for c in inside if min(c.x2, right) - max(c.x, left) > 0.5 * min(c.w, right - left)
         ]
-        if not pieces:
+        x0, x1, y0, y1 = round(left), round(right), top, bottom
+        if pieces:  # the cell's own extent, within its column and its row's band
+            x0 = max(min(c.x for c in pieces), x0)
+            x1 = min(max(c.x2 for c in pieces), x1)
+            y0 = max(min(c.y for c in pieces), top)
+            y1 = min(max(c.y2 for c in pieces), bottom)
+        else:
+            missing += 1
+        if missing > 1 or x1 - x0 < 0.5 * (right - left):
             return None
-        x0 = max(min(c.x for c in pieces), round(left))
-        x1 = min(max(c.x2 for c in pieces), round(right))
-        if x1 - x0 < 0.5 * (right - left):
-            return None
-        fitted.append(Box(x0, top, x1 - x0, bottom - top))
+        fitted.append(Box(x0, y0, x1 - x0, y1 - y0))
     return fitted
 
 
@@ -91,9 +107,6 @@ def _block(rows: list[Row], n: int, min_exact: int) -> _Block | None:
         return None
     fitted = []
     for row in rows:
-        if len(row) == n:
-            fitted.append(_clip_to_band(row))
-            continue
         if not n - 1 <= len(row) <= n + 2:
             return None
         fit = _fit_row(row, edges)
@@ -106,11 +119,6 @@ def _block(rows: list[Row], n: int, min_exact: int) -> _Block | None:
 def _band(row: Row) -> tuple[int, int]:
     """Top and bottom of a row, robust to one cell spanning into the next row."""
     return round(float(np.median([c.y for c in row]))), round(float(np.median([c.y2 for c in row])))
-
-
-def _clip_to_band(row: Row) -> Row:
-    top, bottom = _band(row)
-    return [Box(c.x, max(c.y, top), c.w, min(c.y2, bottom) - max(c.y, top)) for c in row]
 
 
 def _narrow_first(rows: list[Row]) -> float:

@@ -130,7 +130,7 @@ def _cells_of(flat: np.ndarray, main: Box) -> tuple[list[Box], np.ndarray]:
     tables = [grown] + [
         t.box for t in find_tables(grid, min_cells=4) if not _overlaps(t.box, grown)
     ]
-    return outermost([c for c in cells if any(_inside(c, t) for t in tables)]), grid
+    return outermost([c for c in cells if any(_inside(c.box, t) for t in tables)]), grid
 
 
 def _overlaps(a: Box, b: Box) -> bool:

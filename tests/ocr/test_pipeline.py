@@ -8,7 +8,7 @@ import pytest
 
 from ocr.cleanup import ink_mask
 from ocr.geometry import apply, turn_matrix
-from ocr.grid import find_cells, group_rows, line_masks
+from ocr.grid import find_cells, group_rows, line_masks, outermost
 from ocr.pipeline import analyze_page
 from ocr.types import AnalysisOptions
 from tests.ocr.drawing import registration, service_card
@@ -98,8 +98,6 @@ def test_handwriting_loops_inside_cells_do_not_split_rows() -> None:
     ink = ink_mask(drawn)
     horizontal, vertical = line_masks(ink, 30)
     cells = find_cells(cv2.bitwise_or(horizontal, vertical), 10, 10)
-    from ocr.grid import outermost
-
     rows = group_rows(outermost(cells))
     assert [len(r) for r in rows][-9:] == [5] * 9
 
@@ -152,3 +150,21 @@ def test_year_box_skips_a_qr_code_beside_it() -> None:
     box = page.fields["year"]
     (x0, _), (x1, _) = apply(to_form, np.array([[box.x, box.y], [box.x2, box.y2]], dtype=float))
     assert x0 <= year_x0 + 12 and year_x0 + 20 <= x1 <= qx, (x0, x1, year_x0, qx)
+
+
+def test_cells_beside_a_leaked_cell_are_kept() -> None:
+    # Writing over the line between the section row and the name cell joins the
+    # two into one L-shaped region; the label and sector cells beside it stay.
+    drawn, truth = registration()
+    x, y, w, _h = truth["member_name"]
+    drawn[y - 4 : y + 4, x + w // 3 : x + w // 3 + 12] = 250
+    page = analyze_page(drawn)
+    assert page.form == "registration"
+    to_form = np.linalg.inv(np.array(page.transform))
+    for key in ("member_name", "sector", "member_phone"):
+        bx, by, bw, bh = truth[key]
+        box = page.fields[key]
+        (x0, y0), (x1, y1) = apply(
+            to_form, np.array([[box.x, box.y], [box.x2, box.y2]], dtype=float)
+        )
+        assert bx - 6 <= x0 and x1 <= bx + bw + 6 and by - 6 <= y0 and y1 <= by + bh + 6, key
