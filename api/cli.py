@@ -88,8 +88,8 @@ def export(
     output: Annotated[Path | None, typer.Option(help="file to write (default stdout)")] = None,
     batch: Annotated[int | None, typer.Option(help="only this batch")] = None,
 ) -> None:
-    """Write every page as a record of record.schema.json, one JSON object per line."""
-    from records.export import EXPORT_FORMATS, write_jsonl
+    """Write every page: JSONL records of record.schema.json, or CSV with one row per field."""
+    from records.export import CSV_ENCODING, EXPORT_FORMATS, write_csv, write_jsonl
 
     if fmt not in EXPORT_FORMATS:
         err_console.print(f"unknown format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
@@ -97,13 +97,15 @@ def export(
     settings = load_settings()
     engine = make_engine(settings.database_url)
     init_db(engine)
+    write = write_csv if fmt == "csv" else write_jsonl
     with session_scope(engine) as session:
         if output is None:
-            written = write_jsonl(session, sys.stdout, batch_id=batch)
+            written = write(session, sys.stdout, batch_id=batch)
         else:
             output.parent.mkdir(parents=True, exist_ok=True)
-            with output.open("w", encoding="utf-8") as stream:
-                written = write_jsonl(session, stream, batch_id=batch)
+            encoding = CSV_ENCODING if fmt == "csv" else "utf-8"
+            with output.open("w", encoding=encoding, newline="") as stream:
+                written = write(session, stream, batch_id=batch)
             err_console.print(f"{written} pages written to {output}")
     engine.dispose()
 
@@ -195,3 +197,41 @@ def samples_generate(
     """Write synthetic scans, truth.jsonl, roster.csv and manifest.json to a folder."""
     written = _generate(out, seed=seed, members=members)
     console.print(f"samples written to {written}")
+
+
+roster_app = typer.Typer(help="The member roster (委员名单), per year.")
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="roster file: XLSX or CSV (UTF-8 or GBK)")],
+    year: Annotated[int | None, typer.Option(help="roster year (default: this year)")] = None,
+) -> None:
+    """Add or update members by 委员编号, then link the cards still in review again."""
+    from records.linking import relink_year
+    from records.roster import import_roster_rows
+    from records.roster_file import RosterFileError, read_roster
+
+    try:
+        read = read_roster(file)
+    except RosterFileError as e:
+        err_console.print(str(e))
+        raise typer.Exit(EXIT_FILES_FAILED) from e
+    for error in read.errors:
+        err_console.print(error.message)
+    year = year or date.today().year
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        result = import_roster_rows(session, year=year, rows=read.rows)
+        relinked = relink_year(session, year)
+    engine.dispose()
+    console.print(
+        f"{year} 年名单 roster: 新增 added {result.added}, 更新 updated {result.updated}, "
+        f"未变 unchanged {result.unchanged}; 错误行 rows with errors {len(read.errors)}; "
+        f"重新关联 pages linked {relinked}"
+    )
+    if read.errors:
+        raise typer.Exit(EXIT_FILES_FAILED)

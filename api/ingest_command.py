@@ -22,6 +22,7 @@ from api.settings import Settings
 from ingest.batch import run_batch
 from ingest.files import discover_files, sha256_file
 from ingest.types import BatchReport, FileReport, IngestOptions, PageOutcome
+from ocr.recognize import RecognitionOptions
 from ocr.types import AnalysisOptions
 from records.batch_store import DatabaseBatchStore
 from records.db import init_db, make_engine
@@ -30,7 +31,15 @@ from review_ui.labels import FORM_LABELS
 BYTES_PER_MB = 1024 * 1024
 
 
-def ingest_options(settings: Settings, *, workers: int | None = None) -> IngestOptions:
+def card_year(received: date) -> int:
+    """The year a batch's cards are about: cards come back by 30 November, so a batch
+    received in January–March still belongs to the year before."""
+    return received.year - 1 if received.month <= 3 else received.year
+
+
+def ingest_options(
+    settings: Settings, *, workers: int | None = None, received_date: date | None = None
+) -> IngestOptions:
     """Pipeline options from the settings (the only place the two meet)."""
     return IngestOptions(
         data_dir=settings.data_dir,
@@ -40,6 +49,11 @@ def ingest_options(settings: Settings, *, workers: int | None = None) -> IngestO
         max_image_pixels=settings.max_image_pixels,
         analysis=AnalysisOptions(
             output_dpi=settings.page_dpi, keep_debug_images=settings.keep_debug_images
+        ),
+        recognition=RecognitionOptions(
+            engine=settings.ocr_engine,
+            engine_by_kind=tuple(sorted(settings.ocr_engine_by_kind.items())),
+            default_year=card_year(received_date or date.today()),
         ),
     )
 
@@ -91,7 +105,7 @@ def ingest_paths(
         with progress:
             return run_batch(
                 list(paths),
-                options=ingest_options(settings, workers=workers),
+                options=ingest_options(settings, workers=workers, received_date=received_date),
                 store=store,
                 name=batch_name,
                 received_date=received_date,

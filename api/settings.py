@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         default=120_000_000, ge=1_000_000, description="decompression-bomb guard per page"
     )
     keep_debug_images: bool = False
+    ocr_engine: Literal["rapidocr", "tesseract"] = Field(
+        default="rapidocr", description="engine for every text field (measured: docs/ENGINES.md)"
+    )
+    ocr_engine_by_kind: dict[str, Literal["rapidocr", "tesseract"]] = Field(
+        default_factory=dict, description='per field kind overrides, e.g. {"phone": "tesseract"}'
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

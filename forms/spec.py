@@ -69,3 +69,36 @@ def field_keys(form: str) -> list[str]:
     if form == "registration":
         return registration_keys()
     return []
+
+
+FIELD_KINDS: Final[tuple[str, ...]] = (
+    "year", "name", "sector", "committee", "phone", "date", "manner", "text", "signed"
+)
+"""What a blank holds; recognizers, confidence thresholds and reports work per kind."""
+_KIND_BY_NAME: Final[dict[str, str]] = {
+    "year": "year",
+    "member_name": "name",
+    "contact_name": "name",
+    "name": "name",
+    "sector": "sector",
+    "committee": "committee",
+    "member_phone": "phone",
+    "contact_phone": "phone",
+    "phone": "phone",
+    "date": "date",
+    "manner": "manner",
+    "content": "text",
+    "address": "text",
+    "signed": "signed",
+}
+
+
+def field_kind(key: str) -> str:
+    """The kind of a field key: `rows.3.date` → `date`, `contacts.2.name` → `name`."""
+    return _KIND_BY_NAME[key.rsplit(".", 1)[-1]]
+
+
+def row_of(key: str) -> tuple[str, int] | None:
+    """(`rows`|`contacts`, number) for a row field key, None for a header field."""
+    parts = key.split(".")
+    return (parts[0], int(parts[1])) if len(parts) == 3 else None

@@ -201,6 +201,7 @@ def _page_job(
         image_out=options.data_dir / image_rel,
         image_rel=image_rel,
         analysis=options.analysis,
+        recognition=options.recognition,
     )
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ocr.recognize import FieldReading, RecognitionOptions
 from ocr.types import AnalysisOptions
 
 Bbox = tuple[int, int, int, int]
@@ -21,6 +22,7 @@ class IngestOptions:
     max_file_bytes: int = 200 * 1024 * 1024
     max_image_pixels: int = 120_000_000
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
+    recognition: RecognitionOptions = field(default_factory=RecognitionOptions)
 
     @property
     def files_dir(self) -> Path:
@@ -46,6 +48,7 @@ class PageJob:
     image_out: Path
     image_rel: str
     analysis: AnalysisOptions
+    recognition: RecognitionOptions = field(default_factory=RecognitionOptions)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class PageOutcome:
     source_width: int | None = None
     source_height: int | None = None
     fields: dict[str, Bbox] = field(default_factory=dict)
+    readings: dict[str, FieldReading] = field(default_factory=dict)
+    card_code: str | None = None
     notes: tuple[str, ...] = ()
     image_rel: str | None = None
     error_code: str | None = None

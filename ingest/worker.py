@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -12,9 +14,14 @@ import numpy as np
 from ingest.errors import AnalysisError, IngestError
 from ingest.pages import load_page
 from ingest.types import PageJob, PageOutcome
+from ocr.parse.codes import format_card_code, parse_card_code
 from ocr.pipeline import analyze_page
+from ocr.qr import read_qr_texts
+from ocr.recognize import FieldReading, RecognitionOptions, recognize_page
+from ocr.types import PageAnalysis
 
 PNG_COMPRESSION = 3
+log = logging.getLogger(__name__)
 
 
 def run_page_job(job: PageJob) -> PageOutcome:
@@ -33,6 +40,7 @@ def run_page_job(job: PageJob) -> PageOutcome:
         return _failed(job, named.code, named.message)
     source_height, source_width = gray.shape[:2]
     try:
+        card_code, code_notes = _card_code(gray)
         analysis = analyze_page(gray, job.analysis)
         del gray
         image = np.ascontiguousarray(analysis.image)
@@ -47,6 +55,7 @@ def run_page_job(job: PageJob) -> PageOutcome:
         message = f"{job.file_name}: {reason} — {AnalysisError.hint}"
         return _failed(job, AnalysisError.code, message)
     height, width = image.shape[:2]
+    readings, reading_notes = _recognize(analysis, job.recognition, card_code)
     return PageOutcome(
         file_id=job.file_id,
         page_no=job.page_no,
@@ -59,9 +68,41 @@ def run_page_job(job: PageJob) -> PageOutcome:
         source_width=int(source_width),
         source_height=int(source_height),
         fields={key: (box.x, box.y, box.w, box.h) for key, box in analysis.fields.items()},
-        notes=tuple(analysis.notes),
+        readings=readings,
+        card_code=card_code,
+        notes=(*analysis.notes, *code_notes, *reading_notes),
         image_rel=job.image_rel,
     )
+
+
+def _card_code(gray: np.ndarray) -> tuple[str | None, tuple[str, ...]]:
+    """The page's card code in canonical form, and a note when a QR code did not parse."""
+    texts = read_qr_texts(gray)
+    for text in texts:
+        code = parse_card_code(text)
+        if code is not None:
+            return format_card_code(code), ()
+    return None, ("unreadable_code",) if texts else ()
+
+
+def _recognize(
+    analysis: PageAnalysis, options: RecognitionOptions, card_code: str | None
+) -> tuple[dict[str, FieldReading], tuple[str, ...]]:
+    """Field readings; a recognition bug leaves the boxes for review instead of failing the page."""
+    if not analysis.fields:
+        return {}, ()
+    code = parse_card_code(card_code) if card_code else None
+    if code is not None:
+        options = replace(options, default_year=code.year)
+    try:
+        return recognize_page(analysis.image, analysis.form, analysis.fields, options), ()
+    except Exception as e:
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        log.warning(
+            "recognition failed: %s in %s:%s", type(e).__name__, Path(where.filename).name,
+            where.lineno,
+        )
+        return {}, ("recognition_failed",)
 
 
 def write_png(image: np.ndarray, target: Path) -> None:

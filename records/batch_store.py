@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from ingest.types import BatchReport, FileRecord, PageOutcome
 from records import crud
 from records.db import session_scope
+from records.linking import link_batch
 from records.models import BatchStatus, PageStatus
 
 
@@ -55,10 +56,13 @@ class DatabaseBatchStore:
                 notes=outcome.notes if outcome.ok else (*outcome.notes, outcome.error_code or ""),
                 error=outcome.error_message,
                 boxes=outcome.fields,
+                readings=outcome.readings,
+                card_code=outcome.card_code,
             )
 
     def finish_batch(self, *, batch_id: int, report: BatchReport) -> None:
         with session_scope(self.engine) as session:
+            link_batch(session, batch_id=batch_id)
             crud.finish_batch(
                 session,
                 batch_id=batch_id,

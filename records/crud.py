@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from ocr.recognize import FieldReading
 from records.models import (
     Batch,
     BatchPublic,
@@ -141,8 +142,10 @@ def record_page(
     notes: Sequence[str],
     error: str | None,
     boxes: Mapping[str, Sequence[int]],
+    readings: Mapping[str, FieldReading] | None = None,
+    card_code: str | None = None,
 ) -> Page:
-    """Store a page and one field row per found cell (values come with recognition)."""
+    """Store a page and one field row per found cell with what recognition made of it."""
     page = Page(
         batch_id=batch_id,
         file_id=file_id,
@@ -158,12 +161,24 @@ def record_page(
         transform=[list(row) for row in transform] if transform else None,
         notes=list(notes),
         error=error,
+        card_code=card_code,
     )
     session.add(page)
     session.flush()
     assert page.id is not None
+    readings = readings or {}
     for key, box in boxes.items():
-        session.add(Field(page_id=page.id, key=key, bbox=[int(v) for v in box]))
+        field = Field(page_id=page.id, key=key, bbox=[int(v) for v in box])
+        reading = readings.get(key)
+        if reading is not None:
+            field.value = reading.value
+            field.raw = reading.raw
+            field.confidence = reading.confidence
+            field.ocr_confidence = reading.ocr_confidence
+            field.needs_review = reading.needs_review
+            field.engine = reading.engine
+            field.note = reading.note
+        session.add(field)
     return page
 
 

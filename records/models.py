@@ -120,6 +120,33 @@ class SourceFilePublic(SourceFileBase):
     duplicate_of: int | None
 
 
+# --- Member (the roster, per year) -------------------------------------------------------
+
+
+class MemberBase(sm.SQLModel):
+    year: int = sm.Field(index=True)
+    code: str
+    name: str
+    sector: str | None = None
+    committee: str | None = None
+    phone: str | None = None
+    standing: bool = False
+
+
+class Member(MemberBase, table=True):
+    """A CPPCC member on the roster of one year (term): members change between years."""
+
+    __table_args__ = (UniqueConstraint("year", "code", name="uq_member_year_code"),)
+
+    id: int | None = sm.Field(default=None, primary_key=True)
+    created_at: datetime = sm.Field(default_factory=utcnow)
+    updated_at: datetime = sm.Field(default_factory=utcnow)
+
+
+class MemberPublic(MemberBase):
+    id: int
+
+
 # --- Page --------------------------------------------------------------------------------
 
 
@@ -134,6 +161,12 @@ class PageBase(sm.SQLModel):
     source_width: int | None = None
     source_height: int | None = None
     error: str | None = None
+    # Identity: the QR card code when one was read, and the member/contact it links to.
+    card_code: str | None = None
+    year: int | None = None
+    member_id: int | None = sm.Field(default=None, foreign_key="member.id", index=True)
+    contact_no: int | None = None
+    link_source: str | None = None  # code | handwriting | reviewer
 
 
 class Page(PageBase, table=True):
@@ -170,6 +203,9 @@ class FieldBase(sm.SQLModel):
     confidence: float = 0.0
     needs_review: bool = True
     engine: str | None = None
+    # The engine's own score, kept apart so confidence can be recomputed (e.g. at linking).
+    ocr_confidence: float | None = None
+    note: str | None = None
 
 
 class Field(FieldBase, table=True):

@@ -49,3 +49,33 @@ def test_sample_batch_pages_have_truth_form_rotation_and_cells(
         assert score.form_ok, where
         assert score.rotation_ok, where
         assert score.all_cells, f"{where}: missed {score.missed}"
+
+
+def test_sample_batch_fields_are_read_linked_and_routed(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the roster loaded, the committed batch reads as the benchmark expects: marks,
+    signatures, blank rows, links and card codes all right; nearly every field right; and
+    the fields not sent to review right."""
+    from benchmarks.bench_fields import score_run
+
+    monkeypatch.setenv("CARDSCAN_DPI", "200")
+    manifest = json.loads((BATCH / "manifest.json").read_text(encoding="utf-8"))
+    roster = CliRunner().invoke(
+        app, ["roster", "import", str(BATCH / "roster.csv"), "--year", str(manifest["year"])]
+    )
+    assert roster.exit_code == 0, roster.output
+    result = CliRunner().invoke(app, ["ingest", str(BATCH / "scans")])
+    assert result.exit_code == 0, result.output
+
+    scores = score_run(BATCH, settings.data_dir)
+    assert scores.links.total > 0 and scores.links.right == scores.links.total, scores.wrong
+    assert scores.codes.total > 0 and scores.codes.right == scores.codes.total
+    assert scores.rows.right == scores.rows.total
+    for name in ("manner", "signed"):
+        written = scores.written_rows[name]
+        assert written.total > 0 and written.right == written.total, name
+    total = scores.overall()
+    assert total.right >= 0.95 * total.total, scores.wrong[:20]
+    assert total.unmarked >= 0.6 * total.total
+    assert total.unmarked_right >= 0.99 * total.unmarked, [w for w in scores.wrong if "NOT" in w]

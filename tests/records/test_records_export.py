@@ -58,7 +58,7 @@ def test_export_to_stdout(settings: Settings, scans: Scans) -> None:
 
 
 def test_unknown_format_is_refused(settings: Settings) -> None:
-    result = runner.invoke(app, ["export", "--format", "csv"])
+    result = runner.invoke(app, ["export", "--format", "xml"])
     assert result.exit_code == 2
     assert "jsonl" in result.output
 

@@ -1,0 +1,667 @@
+"""Linking pages to the roster: the pure evidence model, and what it writes into the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+
+from forms.spec import field_kind
+from forms.vocabulary import COMMITTEES, SECTORS
+from ocr.confidence import field_confidence, needs_review
+from ocr.parse import Parsed, normalize_text, parse_phone, plausible_name, snap_vocabulary
+from ocr.recognize import FieldReading
+from records import crud
+from records.db import init_db, make_engine
+from records.linking import (
+    LINK_MIN_SCORE,
+    REVIEWER,
+    Candidate,
+    Match,
+    best_match,
+    evidence,
+    link_batch,
+    link_pages,
+    relink_year,
+)
+from records.models import Field, Member, Page, PageStatus
+from records.roster import import_roster_rows
+from records.roster_file import RosterRow
+
+YEAR = 2026
+OCR = 0.95
+ENGINE = "fake-hand-1"
+
+# --- the pure evidence model ------------------------------------------------------------
+
+MENG = Candidate(1, "孟波春", phone="13800000001", sector="民革", committee="新桥镇")
+ZHANG = Candidate(2, "张伟", phone="13800000002", sector="民盟", committee="靖城街道")
+LI = Candidate(3, "李华", phone="13800000003", sector="九三学社", committee="新桥镇")
+ROSTER = [ZHANG, MENG, LI]
+
+
+def test_best_match_picks_the_member_whose_name_equals_the_read() -> None:
+    match = best_match(ROSTER, name="孟波春")
+    assert match.candidate == MENG
+    assert match.score == 1.0
+    assert match.margin > 0.5
+
+
+def test_one_misread_character_still_links_to_the_right_member() -> None:
+    match = best_match(ROSTER, name="孟波眷")
+    assert match.candidate == MENG
+    assert LINK_MIN_SCORE <= match.score < 1.0
+
+
+def test_an_equal_phone_pulls_a_weak_name_match_above_a_closer_name() -> None:
+    weak = Candidate(1, "汪晓宏", phone="13800000001")
+    close = Candidate(2, "王小明", phone="13800000002")
+    assert best_match([weak, close], name="王小红").candidate == close
+    pulled = best_match([weak, close], name="王小红", phone="13800000001")
+    assert pulled.candidate == weak
+    assert pulled.score >= LINK_MIN_SCORE
+
+
+def test_two_members_of_the_same_name_leave_no_margin_until_the_phone_decides() -> None:
+    first = Candidate(1, "张伟", phone="13800000001")
+    second = Candidate(2, "张伟", phone="13800000002")
+    undecided = best_match([first, second], name="张伟")
+    assert undecided.margin == 0.0
+    decided = best_match([first, second], name="张伟", phone="13800000002")
+    assert decided.candidate == second
+    assert 0.0 < decided.margin < 0.5  # small: only the phone tells them apart
+
+
+def test_no_candidates_is_no_match() -> None:
+    assert best_match([], name="孟波春") == Match(None, 0.0, 0.0)
+    assert best_match(ROSTER, name=None) == Match(None, 0.0, 0.0)
+
+
+def test_an_untrusted_candidate_that_differs_keeps_the_read() -> None:
+    contact = Candidate(2, "王芳", trusted=False)
+    parsed = best_match([contact], name="王方").parsed("王方")
+    assert parsed.value == "王方"
+    assert parsed.valid is False
+    assert parsed.note == "disagrees_with_registration"
+
+
+def test_an_untrusted_candidate_replaces_a_read_that_is_not_a_name() -> None:
+    contact = Candidate(2, "王芳", trusted=False)
+    parsed = Match(contact, 0.8, 0.8).parsed("王1")
+    assert parsed.value == "王芳"
+    assert parsed.note == "disagrees_with_registration" and parsed.valid is False
+
+
+def test_a_trusted_candidate_replaces_the_read() -> None:
+    parsed = best_match(ROSTER, name="孟波眷").parsed("孟波眷")
+    assert parsed.value == "孟波春"
+    assert parsed.valid is True and parsed.note is None
+
+
+def test_a_weak_match_is_not_valid() -> None:
+    parsed = Match(ZHANG, 0.5, 0.4).parsed("张三")
+    assert parsed.valid is False and parsed.note == "weak_match"
+    assert parsed.similarity == 0.5
+
+
+NAME_CHARS = "张王李赵刘陈杨黄周吴孟波春伟华芳静洋明红晓敏杰"
+names = st.text(alphabet=NAME_CHARS, min_size=2, max_size=3)
+phones = st.one_of(st.none(), st.sampled_from(["13800000001", "13800000002", "0523-84810002"]))
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(roster=st.lists(names, min_size=1, max_size=6, unique=True), data=st.data())
+def test_a_read_equal_to_a_roster_name_always_picks_that_name(
+    roster: list[str], data: st.DataObject
+) -> None:
+    candidates = [Candidate(i, name) for i, name in enumerate(roster, start=1)]
+    read = data.draw(st.sampled_from(roster))
+    match = best_match(candidates, name=read)
+    assert match.candidate is not None and match.candidate.name == read
+    assert match.score == 1.0
+    assert 0.0 < match.margin <= 1.0
+
+
+@settings(max_examples=60, derandomize=True, deadline=None)
+@given(name=names, other=names, said=phones, known=phones, sector=st.sampled_from(["民革", None]))
+def test_evidence_stays_in_unit_range(
+    name: str, other: str, said: str | None, known: str | None, sector: str | None
+) -> None:
+    candidate = Candidate(1, other, phone=known, sector="民革")
+    score = evidence(candidate, name=name, phone=said, sector=sector)
+    assert 0.0 <= score <= 1.0
+
+
+# --- the database side --------------------------------------------------------------------
+
+
+def reading(key: str, raw: str, *, ocr: float = OCR, engine: str = ENGINE) -> FieldReading:
+    """What recognition stores for one read cell (see ocr.recognize)."""
+    kind = field_kind(key)
+    text = normalize_text(raw)
+    parsed: Parsed
+    if kind == "year":
+        parsed = Parsed(value=int(text), valid=True)
+    elif kind == "phone":
+        parsed = parse_phone(text)
+    elif kind == "sector":
+        parsed = snap_vocabulary(text, SECTORS)
+    elif kind == "committee":
+        parsed = snap_vocabulary(text, COMMITTEES)
+    elif kind == "name" and key.startswith("contacts."):
+        parsed = Parsed(value=text or None, valid=plausible_name(text))
+    elif kind == "name":
+        parsed = Parsed(value=text or None, valid=False, note="not_snapped")
+    else:
+        parsed = Parsed(value=text or None, valid=bool(text))
+    confidence = field_confidence(kind, ocr=ocr, parsed=parsed)
+    return FieldReading(
+        value=parsed.value,
+        raw=raw,
+        ocr_confidence=ocr,
+        confidence=confidence,
+        needs_review=needs_review(kind, confidence),
+        engine=engine,
+        note=parsed.note,
+    )
+
+
+class Scans:
+    """Pages stored as ingest stores them, one source file per batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.batches = 0
+        self.new_batch()
+
+    def new_batch(self) -> int:
+        self.batches += 1
+        batch = crud.create_batch(self.session, name=f"batch {self.batches}")
+        assert batch.id is not None
+        source = crud.add_source_file(
+            self.session,
+            batch_id=batch.id,
+            original_name=f"scan-{self.batches}.pdf",
+            sha256=f"{self.batches:064x}",
+            size=1,
+            kind="pdf",
+            status="ingested",
+            pages=0,
+            stored_path=None,
+        )
+        assert source.id is not None
+        self.batch_id, self.file_id, self.page_no = batch.id, source.id, 0
+        return batch.id
+
+    def page(
+        self,
+        form: str,
+        cells: dict[str, str],
+        *,
+        card_code: str | None = None,
+        status: PageStatus = PageStatus.needs_review,
+    ) -> Page:
+        self.page_no += 1
+        page = crud.record_page(
+            self.session,
+            batch_id=self.batch_id,
+            file_id=self.file_id,
+            page_no=self.page_no,
+            status=status,
+            form=form,
+            rotation=0,
+            image_path=None,
+            width=100,
+            height=100,
+            transform=None,
+            notes=(),
+            error=None,
+            boxes={key: (0, 0, 10, 10) for key in cells},
+            readings={key: reading(key, raw) for key, raw in cells.items()},
+            card_code=card_code,
+        )
+        self.session.flush()
+        return page
+
+
+def registration(
+    name: str = "孟波春",
+    *,
+    phone: str = "13800000001",
+    sector: str = "民革",
+    committee: str = "新桥镇",
+    contacts: tuple[str, ...] = ("王芳", "陈静", "刘洋"),
+) -> dict[str, str]:
+    cells = {"member_name": name, "sector": sector, "member_phone": phone, "committee": committee}
+    for no, contact in enumerate(contacts, start=1):
+        cells[f"contacts.{no}.name"] = contact
+        cells[f"contacts.{no}.phone"] = f"1390000001{no}"
+        cells[f"contacts.{no}.address"] = "靖江市人民路1号"
+    return cells
+
+
+def service_card(
+    name: str = "孟波春",
+    contact: str = "陈静",
+    *,
+    year: str = str(YEAR),
+    phone: str = "13800000001",
+    contact_phone: str = "13900000012",
+    sector: str = "民革",
+    committee: str = "新桥镇",
+) -> dict[str, str]:
+    return {
+        "year": year,
+        "member_name": name,
+        "sector": sector,
+        "member_phone": phone,
+        "contact_name": contact,
+        "contact_phone": contact_phone,
+        "committee": committee,
+    }
+
+
+ROSTER_ROWS = (
+    RosterRow(2, "JJ0001", "孟波春", "民革", "新桥镇", "13800000001", standing=False),
+    RosterRow(3, "JJ0002", "张伟", "民盟", "靖城街道", "13800000002", standing=False),
+    RosterRow(4, "JJ0003", "李华", "九三学社", "新桥镇", "13800000003", standing=True),
+)
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> Iterator[Session]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'linking.db'}")
+    init_db(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
+
+
+@pytest.fixture
+def scans(session: Session) -> Scans:
+    return Scans(session)
+
+
+def add_roster(session: Session, year: int = YEAR) -> dict[str, Member]:
+    import_roster_rows(session, year=year, rows=ROSTER_ROWS)
+    members = session.exec(select(Member).where(Member.year == year)).all()
+    return {m.code: m for m in members}
+
+
+def fields_of(session: Session, page: Page) -> dict[str, Field]:
+    return {f.key: f for f in session.exec(select(Field).where(Field.page_id == page.id))}
+
+
+def snapshot(session: Session, pages: list[Page]) -> list[Any]:
+    """Everything linking may change, of these pages and their fields."""
+    session.flush()
+    out: list[Any] = []
+    for page in pages:
+        out.append((page.id, page.year, page.member_id, page.contact_no, page.link_source))
+        for key, f in sorted(fields_of(session, page).items()):
+            out.append((key, f.value, f.confidence, f.needs_review, f.note, f.engine))
+    return out
+
+
+def test_a_registration_links_to_its_member_and_takes_the_roster_name(
+    session: Session, scans: Scans
+) -> None:
+    members = add_roster(session)
+    page = scans.page("registration", registration())
+    assert link_pages(session, [page]) == 1
+    assert page.member_id == members["JJ0001"].id
+    assert page.link_source == "handwriting"
+    name = fields_of(session, page)["member_name"]
+    assert name.value == "孟波春"
+    assert name.confidence > 0.9
+    assert name.note is None
+    assert name.raw == "孟波春"  # the read is kept
+
+
+def test_a_misread_name_on_a_registration_gets_the_roster_spelling(
+    session: Session, scans: Scans
+) -> None:
+    members = add_roster(session)
+    page = scans.page("registration", registration("孟波眷"))
+    link_pages(session, [page])
+    assert page.member_id == members["JJ0001"].id
+    name = fields_of(session, page)["member_name"]
+    assert (name.value, name.raw) == ("孟波春", "孟波眷")
+    exact = scans.page("registration", registration())
+    link_pages(session, [exact])
+    assert name.confidence < fields_of(session, exact)["member_name"].confidence
+
+
+def unknown_registration() -> dict[str, str]:
+    return registration("周杰伦", phone="13700000000", sector="教育界", committee="")
+
+
+def test_an_unknown_name_links_to_nobody(session: Session, scans: Scans) -> None:
+    add_roster(session)
+    page = scans.page("registration", unknown_registration())
+    assert link_pages(session, [page]) == 0
+    assert page.member_id is None
+    name = fields_of(session, page)["member_name"]
+    assert name.raw == "周杰伦"
+    assert name.needs_review is True
+    assert name.note == "weak_match"
+
+
+def test_an_unknown_name_keeps_its_read(session: Session, scans: Scans) -> None:
+    add_roster(session)
+    page = scans.page("registration", unknown_registration())
+    link_pages(session, [page])
+    assert page.member_id is None
+    assert fields_of(session, page)["member_name"].value == "周杰伦"
+
+
+def test_a_card_code_decides_the_member_and_contact_whatever_the_handwriting(
+    session: Session, scans: Scans
+) -> None:
+    members = add_roster(session)
+    scans.page("registration", registration())
+    card = scans.page(
+        "service_card",
+        service_card("口#乙", "十十", phone="1", sector="??", committee="??"),
+        card_code=f"SC1|{YEAR}|JJ0001|3",
+    )
+    link_pages(session, session.exec(select(Page)).all())
+    assert card.member_id == members["JJ0001"].id
+    assert card.contact_no == 3
+    assert card.link_source == "code"
+    fields = fields_of(session, card)
+    assert fields["member_name"].value == "孟波春"
+    assert fields["member_name"].confidence == 1.0
+    assert fields["member_name"].needs_review is False
+    assert fields["member_name"].raw == "口#乙"
+    # Contact 3 on the member's form R; that form is unreviewed, so a person checks.
+    assert fields["contact_name"].value == "刘洋"
+    assert fields["contact_name"].needs_review is True
+    assert fields["contact_name"].note == "from_code_unverified"
+
+
+def test_a_card_code_gives_the_contact_number_before_the_form_r_arrives(
+    session: Session, scans: Scans
+) -> None:
+    members = add_roster(session)
+    card = scans.page(
+        "service_card", service_card("口#乙", "刘洋"), card_code=f"SC1|{YEAR}|JJ0002|3"
+    )
+    link_pages(session, [card])
+    assert (card.member_id, card.contact_no) == (members["JJ0002"].id, 3)
+    assert card.year == YEAR
+
+
+def test_a_card_without_code_links_its_contact_by_name_on_the_form_r(
+    session: Session, scans: Scans
+) -> None:
+    members = add_roster(session)
+    form_r = scans.page("registration", registration())
+    card = scans.page("service_card", service_card("孟波春", "陈静"))
+    assert link_pages(session, [card, form_r]) == 2  # form R first, whatever the order given
+    assert card.member_id == members["JJ0001"].id
+    assert card.link_source == "handwriting"
+    assert card.contact_no == 2
+    contact = fields_of(session, card)["contact_name"]
+    assert contact.value == "陈静"
+    assert contact.note is None
+
+
+def test_a_contact_misread_on_the_card_keeps_its_read_against_an_unreviewed_form_r(
+    session: Session, scans: Scans
+) -> None:
+    add_roster(session)
+    form_r = scans.page("registration", registration())
+    card = scans.page("service_card", service_card("孟波春", "陈敬"))
+    link_pages(session, [form_r, card])
+    assert card.contact_no == 2
+    contact = fields_of(session, card)["contact_name"]
+    assert contact.value == "陈敬"  # two reads disagree: a person decides
+    assert contact.note == "disagrees_with_registration"
+    assert contact.needs_review is True
+
+
+def test_a_confirmed_form_r_makes_its_contacts_trusted(session: Session, scans: Scans) -> None:
+    members = add_roster(session)
+    form_r = scans.page("registration", registration(), status=PageStatus.confirmed)
+    form_r.member_id, form_r.link_source = members["JJ0001"].id, "reviewer"
+    session.add(form_r)
+    card = scans.page("service_card", service_card("孟波春", "陈敬"))
+    link_pages(session, [card])
+    assert card.contact_no == 2
+    assert fields_of(session, card)["contact_name"].value == "陈静"
+
+
+def test_a_phone_one_digit_off_the_roster_takes_the_roster_phone(
+    session: Session, scans: Scans
+) -> None:
+    add_roster(session)
+    page = scans.page("registration", registration(phone="13800000007"))
+    link_pages(session, [page])
+    phone = fields_of(session, page)["member_phone"]
+    assert phone.value == "13800000001"
+    assert phone.raw == "13800000007"
+    assert phone.note == "snapped_to_roster"
+    assert phone.confidence < OCR
+
+
+def test_a_phone_equal_to_the_roster_agrees(session: Session, scans: Scans) -> None:
+    add_roster(session)
+    page = scans.page("registration", registration())
+    link_pages(session, [page])
+    phone = fields_of(session, page)["member_phone"]
+    assert (phone.value, phone.note) == ("13800000001", "agrees_with_record")
+
+
+def test_a_sector_that_differs_from_the_roster_goes_to_review(
+    session: Session, scans: Scans
+) -> None:
+    add_roster(session)
+    page = scans.page("registration", registration(sector="民盟"))
+    before = reading("sector", "民盟")
+    assert before.needs_review is False  # the read alone is clean
+    link_pages(session, [page])
+    assert page.member_id is not None
+    sector = fields_of(session, page)["sector"]
+    assert sector.value == "民盟"  # the page's own read is kept
+    assert sector.note == "differs_from_record"
+    assert sector.needs_review is True
+    assert sector.confidence < before.confidence
+
+
+def test_fields_a_reviewer_decided_are_never_changed(session: Session, scans: Scans) -> None:
+    members = add_roster(session)
+    page = scans.page("registration", registration("口口", phone="13800000007", sector="民盟"))
+    fields = fields_of(session, page)
+    corrections = {"member_name": "孟波春", "member_phone": "13800000007", "sector": "民盟"}
+    for key, value in corrections.items():
+        fields[key].value, fields[key].engine = value, REVIEWER
+        fields[key].confidence, fields[key].needs_review, fields[key].note = 1.0, False, None
+        session.add(fields[key])
+    session.flush()
+    link_pages(session, [page])
+    assert page.member_id == members["JJ0001"].id  # the reviewer's name is what is matched
+    after = fields_of(session, page)
+    for key, value in corrections.items():
+        field = after[key]
+        assert (field.value, field.engine, field.confidence) == (value, REVIEWER, 1.0)
+        assert (field.needs_review, field.note) == (False, None)
+
+
+def test_linking_twice_changes_nothing(session: Session, scans: Scans) -> None:
+    add_roster(session)
+    pages = [
+        scans.page("registration", registration("孟波眷")),
+        scans.page("registration", registration("张伟", phone="13800000002", sector="民革")),
+        scans.page("service_card", service_card("孟波春", "陈敬")),
+        scans.page("service_card", service_card("孟波春", "王芳"), card_code="SC1|2026|JJ0001|1"),
+    ]
+    link_pages(session, pages)
+    first = snapshot(session, pages)
+    link_pages(session, pages)
+    assert snapshot(session, pages) == first
+    assert [p.member_id is not None for p in pages] == [True] * 4
+
+
+def test_linking_twice_after_a_phone_snap_changes_nothing(session: Session, scans: Scans) -> None:
+    add_roster(session)
+    pages = [scans.page("registration", registration(phone="13800000007"))]
+    link_pages(session, pages)
+    first = snapshot(session, pages)
+    link_pages(session, pages)
+    assert snapshot(session, pages) == first
+
+
+def test_a_contact_phone_that_differs_from_the_form_r_is_a_question(
+    session: Session, scans: Scans
+) -> None:
+    add_roster(session)
+    form_r = scans.page("registration", registration())
+    card = scans.page("service_card", service_card("孟波春", "刘洋", contact_phone="13900000099"))
+    link_pages(session, [form_r, card])
+    assert card.contact_no == 3
+    phone = fields_of(session, card)["contact_phone"]
+    assert phone.value == "13900000099"  # form R is itself a read: never snapped to it
+    assert phone.note == "differs_from_record"
+    assert phone.needs_review is True
+
+
+def test_a_coded_card_compares_its_contact_phone_with_the_form_r(
+    session: Session, scans: Scans
+) -> None:
+    add_roster(session)
+    form_r = scans.page("registration", registration())
+    card = scans.page(
+        "service_card",
+        service_card("孟波春", "刘洋", contact_phone="13900000099"),
+        card_code=f"SC1|{YEAR}|JJ0001|3",
+    )
+    link_pages(session, [form_r, card])
+    assert card.contact_no == 3
+    assert fields_of(session, card)["contact_phone"].note == "differs_from_record"
+
+
+def test_a_coded_card_does_not_certify_a_name_read_off_an_unreviewed_form_r(
+    session: Session, scans: Scans
+) -> None:
+    add_roster(session)
+    form_r = scans.page("registration", registration(contacts=("王芳", "陈静", "刘羊")))
+    card = scans.page(
+        "service_card", service_card("孟波春", "刘洋"), card_code=f"SC1|{YEAR}|JJ0001|3"
+    )
+    link_pages(session, [form_r, card])
+    assert card.contact_no == 3
+    assert fields_of(session, card)["contact_name"].needs_review is True
+
+
+def unlinked_by_a_roster_correction(session: Session, scans: Scans) -> Page:
+    """A page linked by handwriting, then the office corrects JJ0001 to someone else."""
+    add_roster(session)
+    page = scans.page("registration", registration(phone="13800000007"))
+    link_pages(session, [page])
+    assert page.member_id is not None
+    assert fields_of(session, page)["member_phone"].value == "13800000001"
+    corrected = RosterRow(2, "JJ0001", "钱七", "民进", "东兴镇", "13600000000", standing=False)
+    import_roster_rows(session, year=YEAR, rows=[corrected])
+    relink_year(session, YEAR)
+    assert page.member_id is None
+    return page
+
+
+def test_a_page_that_no_longer_links_loses_its_link_source(session: Session, scans: Scans) -> None:
+    page = unlinked_by_a_roster_correction(session, scans)
+    assert page.link_source is None
+
+
+def test_a_page_that_no_longer_links_gets_its_read_phone_back(
+    session: Session, scans: Scans
+) -> None:
+    page = unlinked_by_a_roster_correction(session, scans)
+    phone = fields_of(session, page)["member_phone"]
+    assert phone.value == "13800000007"
+    assert phone.note != "snapped_to_roster"
+
+
+def test_confirmed_pages_are_not_touched(session: Session, scans: Scans) -> None:
+    add_roster(session)
+    pages = [
+        scans.page("registration", registration("孟波眷"), status=PageStatus.confirmed),
+        scans.page(
+            "service_card",
+            service_card(),
+            card_code="SC1|2026|JJ0001|2",
+            status=PageStatus.confirmed,
+        ),
+    ]
+    before = snapshot(session, pages)
+    assert link_pages(session, pages) == 0
+    assert relink_year(session, YEAR) == 0
+    assert snapshot(session, pages) == before
+    assert all(p.member_id is None for p in pages)
+
+
+def test_a_roster_imported_later_links_pages_ingested_before_it(
+    session: Session, scans: Scans
+) -> None:
+    pages = [
+        scans.page("registration", registration()),
+        scans.page("service_card", service_card("孟波春", "陈静")),
+    ]
+    assert link_pages(session, pages) == 0
+    name = fields_of(session, pages[0])["member_name"]
+    assert (name.value, name.note, name.needs_review) == ("孟波春", "no_candidates", True)
+    members = add_roster(session)
+    assert relink_year(session, YEAR) == 2
+    assert [p.member_id for p in pages] == [members["JJ0001"].id] * 2
+    assert pages[1].contact_no == 2
+    name = fields_of(session, pages[0])["member_name"]
+    assert (name.value, name.note) == ("孟波春", None)
+    assert name.confidence > 0.9
+
+
+def test_relink_year_keeps_cards_of_other_years_on_their_roster(
+    session: Session, scans: Scans
+) -> None:
+    old = add_roster(session, year=2025)
+    add_roster(session, year=YEAR)
+    card = scans.page("service_card", service_card(year="2025"))
+    assert card.year is None  # not known before a first link, so any year's relink takes it
+    relink_year(session, YEAR)
+    assert (card.year, card.member_id) == (2025, old["JJ0001"].id)
+    before = snapshot(session, [card])
+    assert relink_year(session, YEAR) == 0  # once its year is known, 2026 passes it by
+    assert snapshot(session, [card]) == before
+    assert relink_year(session, 2025) == 1
+
+
+def test_a_card_links_to_the_roster_of_its_year(session: Session, scans: Scans) -> None:
+    old = add_roster(session, year=2025)
+    new = add_roster(session, year=YEAR)
+    cards = [
+        scans.page("service_card", service_card(year="2025")),
+        scans.page("service_card", service_card(year=str(YEAR))),
+    ]
+    link_pages(session, cards)
+    assert [c.member_id for c in cards] == [old["JJ0001"].id, new["JJ0001"].id]
+
+
+def test_link_batch_gives_earlier_cards_their_contact_when_the_form_r_arrives(
+    session: Session, scans: Scans
+) -> None:
+    members = add_roster(session)
+    first = scans.batch_id
+    card = scans.page("service_card", service_card("孟波春", "刘洋"))
+    assert link_batch(session, batch_id=first) == 1
+    assert card.member_id == members["JJ0001"].id
+    assert card.contact_no is None  # no form R yet: the contact is unknown
+    second = scans.new_batch()
+    form_r = scans.page("registration", registration())
+    assert link_batch(session, batch_id=second) == 1  # counts this batch's pages
+    assert form_r.member_id == members["JJ0001"].id
+    assert card.contact_no == 3
+    assert fields_of(session, card)["contact_name"].value == "刘洋"
