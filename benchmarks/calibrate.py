@@ -1,0 +1,119 @@
+"""Calibrate the review thresholds per field kind on generated batches.
+
+For every field kind, the threshold is the lowest confidence above which the
+fields read on the calibration batches were right at least ``--precision`` of
+the time (and never below ``--floor``, so a read that breaks its rule always
+goes to a person). The calibration seeds are fixed and used nowhere else: the
+tests use seeds under 1000, the benchmarks fresh ones from 10000 up.
+
+    .venv/bin/python benchmarks/calibrate.py [--seeds 5001,5002,5003,5004] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bench_fields import import_roster, score_run
+from benchmarks.bench_pages import run_ingest
+from ocr.confidence import CALIBRATION_FILE
+from samples.batch import generate_batch
+
+CALIBRATION_SEEDS = (5001, 5002, 5003, 5004, 5005, 5006)
+
+
+def threshold_for(samples: list[tuple[float, bool]], precision: float, floor: float) -> float:
+    """The lowest threshold whose accepted samples are right at least ``precision`` of the
+    time, counting one error more than was seen (a small sample must not look perfect)."""
+    ordered = sorted(samples, key=lambda s: -s[0])
+    best = 1.0
+    wrong = 0
+    for i, (confidence, right) in enumerate(ordered, start=1):
+        wrong += not right
+        if 1 - (wrong + 1) / (i + 1) >= precision:
+            best = confidence
+    return round(max(floor, best), 4)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default=",".join(map(str, CALIBRATION_SEEDS)))
+    parser.add_argument("--members", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--precision", type=float, default=0.997)
+    parser.add_argument("--floor", type=float, default=0.5)
+    parser.add_argument("--samples", type=Path, default=None, help="reuse a samples file")
+    parser.add_argument("--write", action="store_true", help=f"write {CALIBRATION_FILE.name}")
+    args = parser.parse_args()
+
+    by_kind: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    if args.samples:
+        for line in args.samples.read_text(encoding="utf-8").splitlines():
+            sample = json.loads(line)
+            by_kind[sample["kind"]].append((sample["confidence"], sample["right"]))
+    else:
+        root = Path(tempfile.mkdtemp(prefix="cardscan-calibrate-"))
+        dump = root / "samples.jsonl"
+        with dump.open("w", encoding="utf-8") as out:
+            for seed in seeds:
+                batch = root / f"batch-{seed}"
+                generate_batch(batch, seed=seed, members=args.members)
+                year = int(json.loads((batch / "manifest.json").read_text())["year"])
+                data = root / f"data-{seed}"
+                import_roster(batch, data, year)
+                run_ingest(batch / "scans", data, args.workers)
+                scores = score_run(batch, data)
+                for sample in scores.samples:
+                    by_kind[sample["kind"]].append((sample["confidence"], sample["right"]))
+                    out.write(json.dumps({"seed": seed, **sample}) + "\n")
+                shutil.rmtree(batch / "scans")
+                print(f"seed {seed}: {len(scores.samples)} fields")
+        print(f"samples in {dump}")
+
+    thresholds = {}
+    print(
+        f"{'kind':<10} {'fields':>6} {'right':>8} {'threshold':>9} {'kept':>7} {'kept right':>10}"
+    )
+    for kind, samples in sorted(by_kind.items()):
+        t = threshold_for(samples, args.precision, args.floor)
+        thresholds[kind] = t
+        kept = [r for c, r in samples if c >= t]
+        right = sum(r for _, r in samples)
+        print(
+            f"{kind:<10} {len(samples):>6} {100 * right / len(samples):7.2f}% {t:>9.4f} "
+            f"{100 * len(kept) / len(samples):6.1f}% "
+            f"{100 * sum(kept) / max(1, len(kept)):9.2f}%"
+        )
+    if args.write:
+        CALIBRATION_FILE.write_text(
+            json.dumps(
+                {
+                    "thresholds": thresholds,
+                    "precision": args.precision,
+                    "floor": args.floor,
+                    "seeds": seeds,
+                    "members_per_seed": args.members,
+                    "fields": {k: len(v) for k, v in sorted(by_kind.items())},
+                    "date": date.today().isoformat(),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        print(f"written {CALIBRATION_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
