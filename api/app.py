@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.errors import install_error_handlers
 from api.routes import api_router
 from api.settings import Settings, load_settings
 from records.db import init_db, make_engine
+from review_ui.session import LoginRequired, login_redirect
+from review_ui.session import router as session_router
 from review_ui.views import router as review_router
 
 
@@ -15,9 +18,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = make_engine(settings.database_url)
     init_db(engine)
-    app = FastAPI(title="cardscan", version="0.1.0")
+    app = FastAPI(
+        title="cardscan",
+        version="0.1.0",
+        description="Scanned CPPCC service cards into verified visit counts. Every route but "
+        "`/api/v1/health` and `/api/v1/auth/login` needs a session cookie (with the "
+        "`X-CSRF-Token` header on changes) or an `Authorization: Bearer` token.",
+    )
+    install_error_handlers(app)
     app.state.settings = settings
     app.state.engine = engine
     app.include_router(api_router)
+    app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
+    app.include_router(session_router)
     app.include_router(review_router)
     return app

@@ -235,3 +235,114 @@ def roster_import(
     )
     if read.errors:
         raise typer.Exit(EXIT_FILES_FAILED)
+
+
+user_app = typer.Typer(help="Users and their roles (用户与角色).")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="sign-in name")],
+    role: Annotated[str, typer.Option(help="clerk | reviewer | office | admin")],
+    committee: Annotated[
+        str | None, typer.Option(help="limit the user to one 政协工委's cards")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Add a user; the password is asked for (or read from stdin), never an argument."""
+    from api.errors import AppError
+    from api.routes.users import UserCreate, check_committee
+    from api.security import hash_password
+    from records import accounts
+    from records.audit import record_event
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("密码 password", hide_input=True, confirmation_prompt=True)
+    try:
+        request = UserCreate.model_validate(
+            {"name": name, "role": role, "committee": committee, "password": password}
+        )
+        check_committee(request.committee)
+        password_hash = hash_password(request.password)
+    except AppError as e:
+        err_console.print(f"{e.message} / {e.message_en}")
+        raise typer.Exit(EXIT_USAGE) from e
+    except ValueError as e:  # pydantic: bad role, name or short password
+        err_console.print(f"输入有误 invalid input: {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        if accounts.find_user(session, name=request.name) is not None:
+            err_console.print(f"用户「{request.name}」已存在 / user exists")
+            raise typer.Exit(EXIT_USAGE)
+        user = accounts.add_user(
+            session,
+            name=request.name,
+            role=request.role,
+            committee=request.committee,
+            password_hash=password_hash,
+        )
+        record_event(
+            session,
+            actor="cli",
+            action="user_created",
+            target_type="user",
+            target_id=user.id,
+            detail={"role": str(user.role), "committee": user.committee},
+        )
+    engine.dispose()
+    console.print(f"用户 user {request.name} ({request.role}) 已添加 added")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users with their role, committee and whether they may sign in."""
+    from sqlmodel import select
+
+    from records.accounts import User
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        for user in session.exec(select(User).order_by(User.name)):
+            state = "" if user.active else "  (停用 inactive)"
+            console.print(f"{user.name}\t{user.role}\t{user.committee or '-'}{state}")
+    engine.dispose()
+
+
+@user_app.command("token")
+def user_token(
+    name: Annotated[str, typer.Argument(help="the user the token acts as")],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+) -> None:
+    """Create a bearer token for an API client; it is printed once."""
+    from records import accounts
+    from records.audit import record_event
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        user = accounts.find_user(session, name=name)
+        if user is None:
+            err_console.print(f"没有用户「{name}」/ no such user")
+            raise typer.Exit(EXIT_USAGE)
+        token, row = accounts.create_api_token(session, user=user, label=label)
+        record_event(
+            session,
+            actor="cli",
+            action="token_created",
+            target_type="api_token",
+            target_id=row.id,
+            detail={"user": user.name},
+        )
+    engine.dispose()
+    console.print(token)

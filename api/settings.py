@@ -36,12 +36,22 @@ class Settings(BaseSettings):
     ocr_engine_by_kind: dict[str, Literal["rapidocr", "tesseract"]] = Field(
         default_factory=dict, description='per field kind overrides, e.g. {"phone": "tesseract"}'
     )
+    max_batch_mb: int = Field(default=2000, ge=1, description="an upload larger is refused")
+    max_pdf_pages: int = Field(default=1000, ge=1, description="a PDF with more is refused")
+    retention_years: int = Field(
+        default=5, ge=1, description="years of personal data kept (a CPPCC term is 5)"
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="Secure flag on cookies; default on in production"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()
+        if self.cookie_secure is None:
+            self.cookie_secure = self.environment == "production"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'cardscan.db'}"
         return self

@@ -11,7 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from records import models as _models  # noqa: F401  (registers the tables)
+from records import accounts as _accounts  # noqa: F401  (registers the tables)
+from records import models as _models  # noqa: F401
+from records.audit import guard_audit_table
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -38,8 +40,10 @@ def make_engine(database_url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables (migrations come with the first schema change)."""
+    """Create missing tables (migrations come with the first schema change) and the
+    guards that keep the audit trail append-only."""
     SQLModel.metadata.create_all(engine)
+    guard_audit_table(engine)
 
 
 @contextmanager

@@ -216,6 +216,10 @@ def _link_page(session: Session, page: Page) -> int:
     _check_vocabulary(fields.get("committee"), member.committee if member else None, COMMITTEES)
     if page.form == "service_card":
         _link_contact(session, page, fields, member, code.contact_no if code else None)
+    written = fields.get("committee")
+    page.committee = (member.committee if member and member.committee else None) or (
+        written.value if written is not None and isinstance(written.value, str) else None
+    )
     page.updated_at = utcnow()
     session.add(page)
     return int(member is not None)

@@ -167,6 +167,8 @@ class PageBase(sm.SQLModel):
     member_id: int | None = sm.Field(default=None, foreign_key="member.id", index=True)
     contact_no: int | None = None
     link_source: str | None = None  # code | handwriting | reviewer
+    # The 政协工委 the page belongs to (its member's, else as written): scopes committee staff.
+    committee: str | None = sm.Field(default=None, index=True)
 
 
 class Page(PageBase, table=True):

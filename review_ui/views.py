@@ -9,8 +9,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep
+from api.errors import Forbidden
+from api.permissions import Can
 from records import crud
 from review_ui.labels import BATCH_STATUS_LABELS, FORM_LABELS, PAGE_STATUS_LABELS, label
+from review_ui.session import ScreenUser, screen_context
 
 PAGE_SIZE = 100
 
@@ -25,10 +28,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, session: SessionDep, offset: int = 0) -> HTMLResponse:
+def index(request: Request, user: ScreenUser, session: SessionDep, offset: int = 0) -> HTMLResponse:
     offset = max(0, offset)
     batches, batch_total = crud.list_batches(session, limit=50)
-    pages, page_total = crud.list_pages(session, offset=offset, limit=PAGE_SIZE)
+    if user.can(Can.see_pages):
+        pages, page_total = crud.list_pages(session, offset=offset, limit=PAGE_SIZE)
+    else:
+        pages, page_total = [], 0
     return templates.TemplateResponse(
         request,
         "index.html",
@@ -39,13 +45,20 @@ def index(request: Request, session: SessionDep, offset: int = 0) -> HTMLRespons
             "page_total": page_total,
             "offset": offset,
             "page_size": PAGE_SIZE,
+            **screen_context(user),
         },
     )
 
 
 @router.get("/pages/{page_id}", response_class=HTMLResponse)
-def page_view(page_id: int, request: Request, session: SessionDep) -> HTMLResponse:
+def page_view(
+    page_id: int, request: Request, user: ScreenUser, session: SessionDep
+) -> HTMLResponse:
+    if not user.can(Can.see_pages):
+        raise Forbidden("您的角色不能查看卡片。", "Your role may not see cards.")
     detail = crud.get_page_detail(session, page_id=page_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"page {page_id} does not exist")
-    return templates.TemplateResponse(request, "page.html", {"page": detail})
+    return templates.TemplateResponse(
+        request, "page.html", {"page": detail, **screen_context(user)}
+    )

@@ -92,3 +92,30 @@ def make_scans(folder: Path, *, first_label: int = 1) -> Scans:
 @pytest.fixture
 def scans(tmp_path: Path) -> Scans:
     return make_scans(tmp_path / "scans")
+
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def add_user(
+    settings: Settings, name: str, role: str, *, committee: str | None = None
+) -> dict[str, str]:
+    """Create a user in the installation's database; returns bearer-token headers for it."""
+    from api.security import hash_password
+    from records import accounts
+    from records.accounts import Role
+    from records.db import init_db, make_engine, session_scope
+
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        user = accounts.add_user(
+            session,
+            name=name,
+            role=Role(role),
+            committee=committee,
+            password_hash=hash_password(TEST_PASSWORD),
+        )
+        token, _ = accounts.create_api_token(session, user=user, label="test")
+    engine.dispose()
+    return {"Authorization": f"Bearer {token}"}

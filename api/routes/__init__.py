@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import batches, health, pages
+from api.routes import audit, auth, batches, health, pages, users
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
+api_router.include_router(auth.router)
+api_router.include_router(users.router)
+api_router.include_router(audit.router)
 api_router.include_router(batches.router)
 api_router.include_router(pages.router)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import Principal, SessionDep, SettingsDep, require
+from api.permissions import Can
 from api.routes.paging import LimitQuery, OffsetQuery, Paginated
 from records import crud
 from records.models import PageDetail, PagePublic, PageStatus
 
-router = APIRouter(prefix="/pages", tags=["pages"])
+router = APIRouter(prefix="/pages", tags=["pages"], dependencies=[Depends(require(Can.see_pages))])
+Viewer = Annotated[Principal, Depends(require(Can.see_pages))]
 
 
 @router.get("")

@@ -11,13 +11,15 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli
 from api.settings import Settings
-from tests.conftest import Scans
+from tests.conftest import Scans, add_user
 
 
 @pytest.fixture
 def client(settings: Settings, scans: Scans) -> Iterator[TestClient]:
+    """A client signed in as an admin (bearer token) over an ingested batch."""
     assert CliRunner().invoke(cli, ["ingest", str(scans.folder)]).exit_code == 0
-    with TestClient(create_app(settings)) as test_client:
+    headers = add_user(settings, "admin1", "admin")
+    with TestClient(create_app(settings), headers=headers) as test_client:
         yield test_client
 
 
@@ -78,6 +80,11 @@ def test_another_data_dir_sees_nothing(
     client: TestClient, tmp_path: object, monkeypatch: pytest.MonkeyPatch, settings: Settings
 ) -> None:
     monkeypatch.setenv("CARDSCAN_DATA_DIR", str(settings.data_dir.parent / "elsewhere"))
-    with TestClient(create_app(Settings())) as other:
+    elsewhere = Settings()
+    # The first installation's token means nothing here.
+    with TestClient(create_app(elsewhere), headers=dict(client.headers)) as stranger:
+        assert stranger.get("/api/v1/pages").status_code == 401
+    headers = add_user(elsewhere, "admin2", "admin")
+    with TestClient(create_app(elsewhere), headers=headers) as other:
         assert other.get("/api/v1/pages").json()["total"] == 0
         assert other.get("/api/v1/batches").json()["items"] == []
