@@ -31,14 +31,14 @@ CALIBRATION_SEEDS = (5001, 5002, 5003, 5004, 5005, 5006)
 
 
 def threshold_for(samples: list[tuple[float, bool]], precision: float, floor: float) -> float:
-    """The lowest threshold whose accepted samples are right at least ``precision`` of the
-    time, counting one error more than was seen (a small sample must not look perfect)."""
+    """The lowest threshold whose accepted samples were right at least ``precision`` of the
+    time (and at least ``floor``): fields at or above it are not sent to a person."""
     ordered = sorted(samples, key=lambda s: -s[0])
     best = 1.0
     wrong = 0
     for i, (confidence, right) in enumerate(ordered, start=1):
         wrong += not right
-        if 1 - (wrong + 1) / (i + 1) >= precision:
+        if 1 - wrong / i >= precision:
             best = confidence
     return round(max(floor, best), 4)
 

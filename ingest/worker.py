@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import traceback
@@ -26,6 +28,13 @@ log = logging.getLogger(__name__)
 
 def run_page_job(job: PageJob) -> PageOutcome:
     """Never raises: any failure comes back as a failed outcome with a code and a reason."""
+    try:
+        return _run_page_job(job)
+    finally:
+        release_memory()
+
+
+def _run_page_job(job: PageJob) -> PageOutcome:
     try:
         gray = load_page(
             job.source,
@@ -75,6 +84,13 @@ def run_page_job(job: PageJob) -> PageOutcome:
     )
 
 
+def release_memory() -> None:
+    """Hand freed heap back to the system after a page (glibc keeps it otherwise), so a
+    worker's resident memory stays near one page's worth."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _card_code(gray: np.ndarray) -> tuple[str | None, tuple[str, ...]]:
     """The page's card code in canonical form, and a note when a QR code did not parse."""
     texts = read_qr_texts(gray)
@@ -99,7 +115,9 @@ def _recognize(
     except Exception as e:
         where = traceback.extract_tb(e.__traceback__)[-1]
         log.warning(
-            "recognition failed: %s in %s:%s", type(e).__name__, Path(where.filename).name,
+            "recognition failed: %s in %s:%s",
+            type(e).__name__,
+            Path(where.filename).name,
             where.lineno,
         )
         return {}, ("recognition_failed",)

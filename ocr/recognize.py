@@ -124,27 +124,27 @@ def recognize_page(
 def _blank_rows(
     keys: list[str], marks: Mapping[str, MarkReading], inks: Mapping[str, InkReading]
 ) -> set[tuple[str, int]]:
-    """Record and contact rows with no writing and no mark at all: blank, not errors."""
-    rows: dict[tuple[str, int], bool] = {}
-    weak_marks: set[tuple[str, int]] = set()
-    inked: set[tuple[str, int]] = set()
+    """Record and contact rows with no writing and no sure mark: blank, not errors.
+
+    A signature alone or a faint mark alone makes no record (a neighbour's flourish
+    over the line, a speck in a box): the row is blank and that cell is reviewed.
+    """
+    written: dict[tuple[str, int], bool] = {}
     for key in keys:
         row = row_of(key)
         if row is None:
             continue
-        if key in marks:
+        kind = field_kind(key)
+        if kind == "manner":
             mark = marks[key]
-            sure = mark.confidence >= WEAK_MARK
-            written = (mark.choice is not None or mark.note == "two_marks") and sure
-            if mark.choice is not None and not sure:
-                weak_marks.add(row)
+            sure = mark.choice is not None and mark.confidence >= WEAK_MARK
+            evidence = sure or mark.note == "two_marks"
+        elif kind == "signed":
+            evidence = False
         else:
-            written = inks[key].has_ink
-            if written:
-                inked.add(row)
-        rows[row] = rows.get(row, False) or written
-    # A faint mark alone is no record; beside writing it is one (and reviewed).
-    return {row for row, written in rows.items() if not written and row not in (weak_marks & inked)}
+            evidence = inks[key].has_ink
+        written[row] = written.get(row, False) or evidence
+    return {row for row, w in written.items() if not w}
 
 
 def _run_engines(
@@ -270,7 +270,9 @@ def _blank_row_field(
         # How sure the boxes are empty: a weak mark leaves that much doubt.
         confidence = mark.confidence if mark.choice is None else 1.0 - mark.confidence
     else:
-        confidence = inks[key].confidence
+        ink = inks[key]
+        # How sure the cell is empty: ink there (a stray stroke) leaves that much doubt.
+        confidence = 1.0 - ink.confidence if ink.has_ink else ink.confidence
     value: bool | None = False if kind == "signed" else None
     return FieldReading(
         value,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import version as package_version
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -20,6 +21,8 @@ import numpy as np
 
 from ocr.engines.base import Reading, TextKind
 
+REC_HEIGHT = 48  # the recognizer's input height
+MIN_RATIO = 320 / 48  # narrower batches are padded to this width
 BATCH = 6
 """Crops per model call; crops are sorted by width so a batch pads little."""
 CN_DIGITS = "〇零一二三四五六七八九十廿卅"
@@ -36,22 +39,12 @@ class RapidOcrEngine:
     name = "rapidocr"
 
     def __init__(self, threads: int = 1) -> None:
-        from rapidocr import RapidOCR
-
-        engine = RapidOCR(
-            params={
-                "Global.use_det": False,
-                "Global.use_cls": False,
-                "Global.log_level": "warning",
-                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
-            }
-        )
-        self._rec: Any = engine._load_rec_model()
-        self._characters: list[str] = list(self._rec.postprocess_op.character)
-        rec = engine.cfg.Rec
-        parts = (rec.get("ocr_version"), rec.get("model_type"))
-        model = " ".join(str(getattr(p, "value", p)) for p in parts if p)
+        self._session = _lean_session(_rec_model_file(), threads)
+        self._input_name = self._session.get_inputs()[0].name
+        # The alphabet rides in the model; CTC adds the blank first and a space last.
+        alphabet = self._session.get_modelmeta().custom_metadata_map["character"].splitlines()
+        self._characters: list[str] = ["blank", *alphabet, " "]
+        model = Path(_rec_model_file()).stem.replace("_rec_", " ")
         self.version = f"rapidocr {package_version('rapidocr')} ({model})"
 
     def recognize(self, crops: Sequence[np.ndarray], kind: TextKind = "text") -> list[Reading]:
@@ -69,10 +62,37 @@ class RapidOcrEngine:
 
     def _predict(self, crops: list[np.ndarray]) -> np.ndarray:
         """Per-timestep character probabilities for a batch of crops (N, T, C)."""
-        _, height, width = self._rec.rec_image_shape[:3]
-        ratio = max([width / height] + [c.shape[1] / c.shape[0] for c in crops])
-        batch = np.stack([self._rec.resize_norm_img(_as_bgr(c), ratio) for c in crops])
-        return np.asarray(self._rec.session(batch.astype(np.float32)))
+        ratio = max([MIN_RATIO] + [c.shape[1] / c.shape[0] for c in crops])
+        batch = np.stack([normalize_line(c, ratio) for c in crops])
+        out = self._session.run(None, {self._input_name: batch})
+        return np.asarray(out[0])
+
+
+def _rec_model_file() -> str:
+    """The recognizer's ONNX file shipped inside the rapidocr wheel (offline, no download)."""
+    import rapidocr
+
+    models = Path(rapidocr.__file__).parent / "models"
+    found = sorted(models.glob("*rec*.onnx"))
+    if not found:
+        raise RuntimeError(f"no recognition model in {models}; reinstall rapidocr")
+    return str(found[0])
+
+
+def _lean_session(model_path: str, threads: int) -> Any:
+    """An ONNX Runtime session for crops of every width: no memory patterns (they are
+    planned per input shape and pile up) and no arena, so a worker's memory stays flat."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.enable_mem_pattern = False
+    options.enable_cpu_mem_arena = False
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 4
+    return ort.InferenceSession(
+        model_path, sess_options=options, providers=["CPUExecutionProvider"]
+    )
 
 
 def ctc_decode(
@@ -113,7 +133,15 @@ def _allowed(characters: tuple[str, ...], kind: str) -> np.ndarray:
     return mask
 
 
-def _as_bgr(crop: np.ndarray) -> np.ndarray:
-    if crop.ndim == 2:
-        return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
-    return crop
+def normalize_line(crop: np.ndarray, ratio: float) -> np.ndarray:
+    """A crop as the recognizer's input (3, 48, 48·ratio): resized to the model's height,
+    scaled to [-1, 1], padded right with zeros (PP-OCR's own preprocessing)."""
+    width = int(REC_HEIGHT * ratio)
+    h, w = crop.shape[:2]
+    resized_w = min(width, int(np.ceil(REC_HEIGHT * w / h)))
+    line = cv2.resize(crop, (resized_w, REC_HEIGHT)).astype(np.float32)
+    if line.ndim == 2:
+        line = np.repeat(line[:, :, None], 3, axis=2)
+    out = np.zeros((3, REC_HEIGHT, width), dtype=np.float32)
+    out[:, :, :resized_w] = line.transpose(2, 0, 1) / 127.5 - 1.0
+    return out

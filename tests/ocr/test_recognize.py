@@ -193,3 +193,22 @@ def test_pages_without_form_fields_read_nothing() -> None:
     assert recognize_page(page, "blank", {}, RecognitionOptions()) == {}
     cv2.rectangle(page, (10, 10), (50, 50), 0, 2)
     assert recognize_page(page, "unknown", {"x": Box(10, 10, 40, 40)}, RecognitionOptions()) == {}
+
+
+def test_a_signature_alone_makes_no_record_but_is_shown_to_a_person() -> None:
+    page, boxes = card_page([(["5.3"], 0, "走访", True), ([], None, "", True)])
+    engine = ScriptedEngine(
+        {
+            "year": ["2026"],
+            "name": ["孟波春"],
+            "digits": ["13912345678"],
+            "date": ["5.3"],
+            "text": ["走访"],
+        }
+    )
+    out = recognize_page(
+        page, "service_card", boxes, RecognitionOptions(), engines=lambda name: engine
+    )
+    assert out["rows.2.date"].note == "blank_row" and out["rows.2.date"].value is None
+    assert out["rows.2.signed"].value is False
+    assert out["rows.2.signed"].needs_review  # ink where no visit was written: a person looks
