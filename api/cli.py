@@ -88,8 +88,12 @@ def export(
     output: Annotated[Path | None, typer.Option(help="file to write (default stdout)")] = None,
     batch: Annotated[int | None, typer.Option(help="only this batch")] = None,
 ) -> None:
-    """Write every page: JSONL records of record.schema.json, or CSV with one row per field."""
-    from records.export import CSV_ENCODING, EXPORT_FORMATS, write_csv, write_jsonl
+    """Write every page: JSONL records of record.schema.json, or CSV with one row per field.
+
+    The export is recorded in the audit trail (actor "cli", format, filter, pages).
+    """
+    from records.audit import record_event
+    from records.export import CSV_ENCODING, EXPORT_FORMATS, ExportFilter, write_csv, write_jsonl
 
     if fmt not in EXPORT_FORMATS:
         err_console.print(f"unknown format {fmt!r}; use one of: {', '.join(EXPORT_FORMATS)}")
@@ -98,15 +102,27 @@ def export(
     engine = make_engine(settings.database_url)
     init_db(engine)
     write = write_csv if fmt == "csv" else write_jsonl
+    selection = ExportFilter(batch_id=batch)
     with session_scope(engine) as session:
         if output is None:
-            written = write(session, sys.stdout, batch_id=batch)
+            written = write(session, sys.stdout, selection=selection)
         else:
             output.parent.mkdir(parents=True, exist_ok=True)
             encoding = CSV_ENCODING if fmt == "csv" else "utf-8"
             with output.open("w", encoding=encoding, newline="") as stream:
-                written = write(session, stream, batch_id=batch)
+                written = write(session, stream, selection=selection)
             err_console.print(f"{written} pages written to {output}")
+        record_event(
+            session,
+            actor="cli",
+            action="export",
+            detail={
+                "format": fmt,
+                "filters": selection.as_json(),
+                "pages": written,
+                "masked": False,
+            },
+        )
     engine.dispose()
 
 
@@ -314,7 +330,7 @@ def user_list() -> None:
     with session_scope(engine) as session:
         for user in session.exec(select(User).order_by(User.name)):
             state = "" if user.active else "  (停用 inactive)"
-            console.print(f"{user.name}\t{user.role}\t{user.committee or '-'}{state}")
+            typer.echo(f"{user.name}\t{user.role}\t{user.committee or '-'}{state}")
     engine.dispose()
 
 
@@ -346,3 +362,48 @@ def user_token(
         )
     engine.dispose()
     console.print(token)
+
+
+retention_app = typer.Typer(help="Retention of personal data (个人信息保存期限).")
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    keep_years: Annotated[
+        int | None,
+        typer.Option(min=1, help="years kept before this one (default CARDSCAN_RETENTION_YEARS)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count what would go, change nothing")
+    ] = False,
+) -> None:
+    """Remove names, phones, addresses, contents, page images and originals of old years;
+    visit dates, manners and signatures stay for the tally."""
+    from records.retention import apply_retention
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        result = apply_retention(
+            session,
+            data_dir=settings.data_dir,
+            keep_years=keep_years or settings.retention_years,
+            dry_run=dry_run,
+        )
+    engine.dispose()
+    verb = "将清除 would remove" if dry_run else "已清除 removed"
+    console.print(
+        f"{result.first_kept_year} 年以前的个人信息 personal data before {result.first_kept_year}:"
+    )
+    labels = {
+        "pages": "页 pages",
+        "fields": "字段 fields",
+        "field_edits": "修改记录 field edits",
+        "images": "页面图像 page images",
+        "originals": "原始文件 original files",
+        "members": "委员电话 member phones",
+    }
+    for key, count in result.counts().items():
+        console.print(f"  {verb} {labels[key]}: {count}")

@@ -47,6 +47,7 @@ def ingest_options(
         render_dpi=settings.dpi,
         max_file_bytes=settings.max_file_mb * BYTES_PER_MB,
         max_image_pixels=settings.max_image_pixels,
+        max_pdf_pages=settings.max_pdf_pages,
         analysis=AnalysisOptions(
             output_dpi=settings.page_dpi, keep_debug_images=settings.keep_debug_images
         ),

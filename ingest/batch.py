@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from datetime import date
@@ -65,18 +65,30 @@ def run_batch(
     name: str,
     received_date: date | None = None,
     observer: BatchObserver | None = None,
+    batch_id: int | None = None,
+    display_names: Mapping[Path, str] | None = None,
 ) -> BatchReport:
-    """Ingest files and folders as one batch; bad files are reported and the rest goes on."""
+    """Ingest files and folders as one batch; bad files are reported and the rest goes on.
+
+    ``batch_id`` continues a batch the caller already started (an upload shows it at once);
+    ``display_names`` gives the name a user knows a file by when its path is generated.
+    """
     observer = observer or SilentObserver()
+    names = display_names or {}
     files = [f for f in discover_files(paths) if not _is_own_data(f, options)]
-    batch_id = store.start_batch(name=name, received_date=received_date)
+    if batch_id is None:
+        batch_id = store.start_batch(name=name, received_date=received_date)
     report = BatchReport(batch_id=batch_id)
     log.info("batch %d started with %d files", batch_id, len(files))
     try:
         jobs: list[PageJob] = []
         for done, path in enumerate(files, start=1):
             file_report, file_jobs = _check_file(
-                path, batch_id=batch_id, options=options, store=store
+                path,
+                display=names.get(path, path.name),
+                batch_id=batch_id,
+                options=options,
+                store=store,
             )
             report.files.append(file_report)
             jobs.extend(file_jobs)
@@ -116,39 +128,48 @@ def _is_own_data(path: Path, options: IngestOptions) -> bool:
 
 
 def _check_file(
-    path: Path, *, batch_id: int, options: IngestOptions, store: BatchStore
+    path: Path, *, display: str, batch_id: int, options: IngestOptions, store: BatchStore
 ) -> tuple[FileReport, list[PageJob]]:
-    """Hash, deduplicate, sniff and count one file; store it and plan its pages."""
+    """Hash, deduplicate, sniff and count one file; store it and plan its pages.
+
+    Records and messages name the file ``display``, the name its user knows it by.
+    """
     sha256, size, kind = "", 0, None
     try:
         size = check_readable(path)
         if size > options.max_file_bytes:
             limit_mb = options.max_file_bytes // (1024 * 1024)
-            raise FileTooLarge(path.name, f"it is {size / 1e6:.0f} MB, above {limit_mb} MiB")
+            raise FileTooLarge(display, f"it is {size / 1e6:.0f} MB, above {limit_mb} MiB")
         sha256 = sha256_file(path)
         known = store.ingested_file_id(sha256=sha256)
         if known is not None:
             store.add_file(
                 FileRecord(
                     batch_id=batch_id,
-                    original_name=path.name,
+                    original_name=display,
                     sha256=sha256,
                     size=size,
                     status="duplicate",
                     duplicate_of=known,
                 )
             )
-            message = f"{path.name}: already ingested (same content as file {known}); skipped"
-            return FileReport(path.name, "duplicate", 0, None, message, sha256, None, known), []
+            message = f"{display}: already ingested (same content as file {known}); skipped"
+            return FileReport(display, "duplicate", 0, None, message, sha256, None, known), []
         kind = sniff_kind(path)
         pages = count_pages(
-            path, kind=kind, render_dpi=options.render_dpi, max_pixels=options.max_image_pixels
+            path,
+            kind=kind,
+            render_dpi=options.render_dpi,
+            max_pixels=options.max_image_pixels,
+            max_pdf_pages=options.max_pdf_pages,
         )
-    except IngestError as e:
+    except IngestError as raised:
+        # The checks name the path they read; the user knows the file by `display`.
+        e = type(raised)(display, raised.reason)
         store.add_file(
             FileRecord(
                 batch_id=batch_id,
-                original_name=path.name,
+                original_name=display,
                 sha256=sha256,
                 size=size,
                 status="failed",
@@ -158,12 +179,12 @@ def _check_file(
             )
         )
         log.warning("batch %d: a file failed: %s", batch_id, e.code)
-        return FileReport(path.name, "failed", 0, e.code, e.message, sha256 or None), []
+        return FileReport(display, "failed", 0, e.code, e.message, sha256 or None), []
     stored = store_original(path, files_dir=options.files_dir, sha256=sha256, kind=kind)
     file_id = store.add_file(
         FileRecord(
             batch_id=batch_id,
-            original_name=path.name,
+            original_name=display,
             sha256=sha256,
             size=size,
             status="ingested",
@@ -173,10 +194,10 @@ def _check_file(
         )
     )
     jobs = [
-        _page_job(batch_id, file_id, page_no, path.name, stored, kind, options)
+        _page_job(batch_id, file_id, page_no, display, stored, kind, options)
         for page_no in range(1, pages + 1)
     ]
-    return FileReport(path.name, "ingested", pages, None, None, sha256, file_id), jobs
+    return FileReport(display, "ingested", pages, None, None, sha256, file_id), jobs
 
 
 def _page_job(

@@ -49,6 +49,11 @@ class EncryptedPdf(IngestError):
     hint = "remove the password (print to a new PDF) and ingest that copy"
 
 
+class TooManyPages(IngestError):
+    code = "too_many_pages"
+    hint = "split the PDF into smaller files or raise CARDSCAN_MAX_PDF_PAGES"
+
+
 class NoPages(IngestError):
     code = "no_pages"
     hint = "the file holds no page to read"

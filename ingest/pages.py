@@ -19,6 +19,7 @@ from ingest.errors import (
     ImageDecodeError,
     NoPages,
     RenderError,
+    TooManyPages,
     TooManyPixels,
     UnsupportedType,
 )
@@ -88,10 +89,19 @@ def _check_pixels(name: str, width: int, height: int, max_pixels: int, where: st
         )
 
 
-def count_pages(path: Path, *, kind: str, render_dpi: int, max_pixels: int) -> int:
-    """Pages in a file, checking each page's size and that images decode; raises coded errors."""
+def count_pages(
+    path: Path, *, kind: str, render_dpi: int, max_pixels: int, max_pdf_pages: int | None = None
+) -> int:
+    """Pages in a file, checking each page's size and that images decode; raises coded errors.
+
+    A PDF with more than ``max_pdf_pages`` pages is refused before any page is looked at.
+    """
     if kind == "pdf":
         info = read_pdf_info(path)
+        if max_pdf_pages is not None and info.pages > max_pdf_pages:
+            raise TooManyPages(
+                path.name, f"it has {info.pages} pages, above the limit of {max_pdf_pages}"
+            )
         for number, (w_pt, h_pt) in enumerate(info.sizes_pt, start=1):
             width, height = round(w_pt / 72 * render_dpi), round(h_pt / 72 * render_dpi)
             _check_pixels(

@@ -21,6 +21,7 @@ class IngestOptions:
     render_dpi: int = 300
     max_file_bytes: int = 200 * 1024 * 1024
     max_image_pixels: int = 120_000_000
+    max_pdf_pages: int = 1000
     analysis: AnalysisOptions = field(default_factory=AnalysisOptions)
     recognition: RecognitionOptions = field(default_factory=RecognitionOptions)
 

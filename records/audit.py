@@ -81,12 +81,14 @@ def list_events(
     query = select(AuditEvent)
     count = select(func.count()).select_from(AuditEvent)
     if action:
-        query, count = query.where(AuditEvent.action == action), count.where(
-            AuditEvent.action == action
+        query, count = (
+            query.where(AuditEvent.action == action),
+            count.where(AuditEvent.action == action),
         )
     if actor:
-        query, count = query.where(AuditEvent.actor == actor), count.where(
-            AuditEvent.actor == actor
+        query, count = (
+            query.where(AuditEvent.actor == actor),
+            count.where(AuditEvent.actor == actor),
         )
     rows = session.exec(query.order_by(col(AuditEvent.id).desc()).offset(offset).limit(limit))
     return rows.all(), int(session.exec(count).one())

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from ocr.recognize import FieldReading
@@ -197,8 +197,10 @@ def list_pages(
     batch_id: int | None = None,
     status: PageStatus | None = None,
     form: str | None = None,
+    committee: str | None = None,
 ) -> tuple[list[PagePublic], int]:
-    """Pages in file and page order, filtered, with the total count of the filter."""
+    """Pages in file and page order, filtered (``committee``: only that committee's), with
+    the total count of the filter."""
     query = select(Page, SourceFile).join(SourceFile, col(Page.file_id) == col(SourceFile.id))
     count = select(func.count()).select_from(Page)
     if batch_id is not None:
@@ -210,6 +212,9 @@ def list_pages(
     if form is not None:
         query = query.where(Page.form == form)
         count = count.where(Page.form == form)
+    if committee is not None:
+        query = query.where(Page.committee == committee)
+        count = count.where(Page.committee == committee)
     query = query.order_by(col(Page.file_id), col(Page.page_no)).offset(offset).limit(limit)
     rows = session.exec(query).all()
     return [_page_public(page, source) for page, source in rows], int(session.exec(count).one())
@@ -236,12 +241,17 @@ def get_page_detail(session: Session, *, page_id: int) -> PageDetail | None:
 
 
 def iter_pages_with_fields(
-    session: Session, *, batch_id: int | None = None
+    session: Session,
+    *,
+    batch_id: int | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> Iterator[tuple[Page, SourceFile, list[Field]]]:
-    """Every page with its file and fields, in file and page order (for export)."""
+    """Every page (of a batch, or matching ``where``) with its file and fields, in file and
+    page order (for export)."""
     query = select(Page, SourceFile).join(SourceFile, col(Page.file_id) == col(SourceFile.id))
     if batch_id is not None:
         query = query.where(Page.batch_id == batch_id)
+    query = query.where(*where)
     query = query.order_by(col(Page.file_id), col(Page.page_no))
     for page, source in session.exec(query).all():
         fields = session.exec(select(Field).where(Field.page_id == page.id)).all()

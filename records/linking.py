@@ -143,8 +143,11 @@ def _same_phone(a: str, b: str) -> bool:
 
 
 def link_pages(session: Session, pages: Iterable[Page]) -> int:
-    """Link forms R first (they list the contacts), then service cards; returns pages linked."""
-    todo = [p for p in pages if p.status == PageStatus.needs_review]
+    """Link forms R first (they list the contacts), then service cards; returns pages linked.
+
+    Only pages in review are linked, and never one a reviewer linked by hand."""
+    # A reviewer's link (link_source "reviewer") is theirs to change, never linking's.
+    todo = [p for p in pages if p.status == PageStatus.needs_review and p.link_source != REVIEWER]
     linked = 0
     for page in sorted(todo, key=lambda p: p.form != "registration"):
         if page.form in ("registration", "service_card"):

@@ -32,7 +32,9 @@ def index(request: Request, user: ScreenUser, session: SessionDep, offset: int =
     offset = max(0, offset)
     batches, batch_total = crud.list_batches(session, limit=50)
     if user.can(Can.see_pages):
-        pages, page_total = crud.list_pages(session, offset=offset, limit=PAGE_SIZE)
+        pages, page_total = crud.list_pages(
+            session, offset=offset, limit=PAGE_SIZE, committee=user.committee
+        )
     else:
         pages, page_total = [], 0
     return templates.TemplateResponse(
@@ -57,6 +59,9 @@ def page_view(
     if not user.can(Can.see_pages):
         raise Forbidden("您的角色不能查看卡片。", "Your role may not see cards.")
     detail = crud.get_page_detail(session, page_id=page_id)
+    page = crud.get_page(session, page_id=page_id)
+    if page is not None and user.committee is not None and page.committee != user.committee:
+        detail = None  # another committee's card: as if it did not exist
     if detail is None:
         raise HTTPException(status_code=404, detail=f"page {page_id} does not exist")
     return templates.TemplateResponse(

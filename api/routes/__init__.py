@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import audit, auth, batches, health, pages, users
+from api.routes import audit, auth, batches, exports, health, pages, roster, users
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
@@ -13,3 +13,5 @@ api_router.include_router(users.router)
 api_router.include_router(audit.router)
 api_router.include_router(batches.router)
 api_router.include_router(pages.router)
+api_router.include_router(roster.router)
+api_router.include_router(exports.router)

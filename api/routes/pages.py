@@ -1,57 +1,281 @@
-"""Pages, their fields and their straightened images (read-only for now)."""
+"""Pages, their fields and straightened images, and their review: correct, link, confirm.
+
+A user bound to a committee sees only that committee's pages; any other page is "not
+found", so its existence is not revealed. Phones and addresses are masked for roles
+without access to personal data, in the fields and in their history alike.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from pydantic import Field as Body
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from api.deps import Principal, SessionDep, SettingsDep, require
+from api.errors import AppError, NotFound
 from api.permissions import Can
 from api.routes.paging import LimitQuery, OffsetQuery, Paginated
-from records import crud
-from records.models import PageDetail, PagePublic, PageStatus
+from api.routes.roster import visible_member
+from records import crud, review
+from records.models import Field, FieldPublic, Page, PageDetail, PagePublic, PageStatus, SourceFile
+from records.privacy import is_personal, mask_value
+from records.review import FieldEditPublic, ReviewError
 
 router = APIRouter(prefix="/pages", tags=["pages"], dependencies=[Depends(require(Can.see_pages))])
 Viewer = Annotated[Principal, Depends(require(Can.see_pages))]
+Reviewer = Annotated[Principal, Depends(require(Can.review))]
+
+
+class PageSummary(PagePublic):
+    """A page in a list, with how many of its fields still need a person."""
+
+    fields_to_review: int
+
+
+class FieldCorrection(BaseModel):
+    value: Any = Body(description="the new value; null clears the field")
+
+
+class Rejection(BaseModel):
+    reason: str = Body(min_length=1, max_length=review.MAX_REASON)
+
+
+class Link(BaseModel):
+    member_id: int | None = None
+    contact_no: int | None = None
+
+
+# --- reading -----------------------------------------------------------------------------
 
 
 @router.get("")
 def list_pages(
+    viewer: Viewer,
     session: SessionDep,
     offset: OffsetQuery = 0,
     limit: LimitQuery = 50,
     batch_id: int | None = None,
     status: PageStatus | None = None,
     form: str | None = None,
-) -> Paginated[PagePublic]:
-    items, total = crud.list_pages(
-        session, offset=offset, limit=limit, batch_id=batch_id, status=status, form=form
+    committee: str | None = None,
+    member_id: int | None = None,
+    needs_review: bool | None = None,
+    order: Literal["file", "uncertain"] = "file",
+) -> Paginated[PageSummary]:
+    """Pages filtered; `order=uncertain` puts pages with most fields to review first."""
+    to_review = (
+        select(col(Field.page_id).label("page_id"), func.count().label("n"))
+        .where(col(Field.needs_review).is_(True))
+        .group_by(col(Field.page_id))
+        .subquery()
     )
-    return Paginated[PagePublic](items=items, total=total, offset=offset, limit=limit)
+    uncertain = func.coalesce(to_review.c.n, 0)
+    conditions: list[Any] = []
+    for column, wanted in (
+        (Page.batch_id, batch_id),
+        (Page.status, status),
+        (Page.form, form),
+        (Page.committee, committee),
+        (Page.member_id, member_id),
+    ):
+        if wanted is not None:
+            conditions.append(col(column) == wanted)
+    if viewer.committee is not None:
+        conditions.append(col(Page.committee) == viewer.committee)
+    if needs_review is not None:
+        conditions.append(uncertain > 0 if needs_review else uncertain == 0)
+    query = (
+        select(Page, SourceFile, uncertain)
+        .join(SourceFile, col(Page.file_id) == col(SourceFile.id))
+        .outerjoin(to_review, to_review.c.page_id == col(Page.id))
+        .where(*conditions)
+    )
+    page_order: list[Any] = [col(Page.file_id), col(Page.page_no), col(Page.id)]
+    if order == "uncertain":
+        page_order.insert(0, uncertain.desc())
+    query = query.order_by(*page_order)
+    count = (
+        select(func.count())
+        .select_from(Page)
+        .outerjoin(to_review, to_review.c.page_id == col(Page.id))
+        .where(*conditions)
+    )
+    rows = session.exec(query.offset(offset).limit(limit)).all()
+    items = [_summary(page, source, int(n)) for page, source, n in rows]
+    total = int(session.exec(count).one())
+    return Paginated[PageSummary](items=items, total=total, offset=offset, limit=limit)
 
 
 @router.get("/{page_id}")
-def get_page(page_id: int, session: SessionDep) -> PageDetail:
-    detail = crud.get_page_detail(session, page_id=page_id)
-    if detail is None:
-        raise HTTPException(status_code=404, detail=f"page {page_id} does not exist")
-    return detail
+def get_page(page_id: int, viewer: Viewer, session: SessionDep) -> PageDetail:
+    _visible_page(session, viewer, page_id)
+    return _detail(session, viewer, page_id)
 
 
 @router.get("/{page_id}/image", response_class=FileResponse)
-def get_page_image(page_id: int, session: SessionDep, settings: SettingsDep) -> FileResponse:
-    page = crud.get_page(session, page_id=page_id)
-    if page is None:
-        raise HTTPException(status_code=404, detail=f"page {page_id} does not exist")
+def get_page_image(
+    page_id: int, viewer: Viewer, session: SessionDep, settings: SettingsDep
+) -> FileResponse:
+    page = _visible_page(session, viewer, page_id)
     if page.image_path is None:
-        raise HTTPException(status_code=404, detail=f"page {page_id} has no image (it failed)")
-    path = (settings.data_dir / page.image_path).resolve()
-    if not path.is_relative_to(settings.data_dir) or not path.is_file():
-        raise HTTPException(
-            status_code=404,
-            detail=f"the image of page {page_id} is missing from {settings.data_dir}; "
-            "check CARDSCAN_DATA_DIR",
+        raise NotFound(
+            f"页面 {page_id} 没有图像（识别失败）。", f"Page {page_id} has no image (it failed)."
+        )
+    data_dir = settings.data_dir.resolve()
+    path = (data_dir / page.image_path).resolve()
+    if not path.is_relative_to(data_dir) or not path.is_file():
+        raise NotFound(
+            f"页面 {page_id} 的图像文件缺失，请检查数据目录设置（CARDSCAN_DATA_DIR）。",
+            f"The image of page {page_id} is missing from the data dir; check CARDSCAN_DATA_DIR.",
+            code="image_missing",
         )
     return FileResponse(path, media_type="image/png")
+
+
+@router.get("/{page_id}/history")
+def get_history(page_id: int, viewer: Viewer, session: SessionDep) -> list[FieldEditPublic]:
+    """Every correction of the page's fields, oldest first."""
+    _visible_page(session, viewer, page_id)
+    edits = [
+        FieldEditPublic.model_validate(e) for e in review.field_history(session, page_id=page_id)
+    ]
+    if viewer.can(Can.see_personal_data):
+        return edits
+    return [
+        e.model_copy(
+            update={
+                k: mask_value(e.key, getattr(e, k)) for k in ("ocr_value", "old_value", "new_value")
+            }
+        )
+        for e in edits
+    ]
+
+
+# --- review ------------------------------------------------------------------------------
+
+
+@router.put("/{page_id}/fields/{key}")
+def correct_field(
+    page_id: int, key: str, correction: FieldCorrection, reviewer: Reviewer, session: SessionDep
+) -> FieldPublic:
+    """Set one field to the reviewer's value (normalized like a read: ISO dates, …)."""
+    page = _visible_page(session, reviewer, page_id)
+    try:
+        field = review.correct_field(
+            session, page=page, key=key, value=correction.value, user=reviewer.user
+        )
+    except ReviewError as e:
+        raise _refused(e) from e
+    session.commit()
+    session.refresh(field)
+    return _mask_field(FieldPublic.model_validate(field), reviewer)
+
+
+@router.put("/{page_id}/link")
+def set_link(page_id: int, link: Link, reviewer: Reviewer, session: SessionDep) -> PageDetail:
+    """Link the page to a member of the roster (and a card to one of the member's contacts)."""
+    page = _visible_page(session, reviewer, page_id)
+    if link.member_id is not None:
+        visible_member(session, reviewer, link.member_id)
+    try:
+        review.set_link(
+            session,
+            page=page,
+            member_id=link.member_id,
+            contact_no=link.contact_no,
+            user=reviewer.user,
+        )
+    except ReviewError as e:
+        raise _refused(e) from e
+    session.commit()
+    return _detail(session, reviewer, page_id)
+
+
+@router.post("/{page_id}/confirm")
+def confirm_page(page_id: int, reviewer: Reviewer, session: SessionDep) -> PageDetail:
+    page = _visible_page(session, reviewer, page_id)
+    try:
+        review.confirm_page(session, page=page, user=reviewer.user)
+    except ReviewError as e:
+        raise _refused(e) from e
+    session.commit()
+    return _detail(session, reviewer, page_id)
+
+
+@router.post("/{page_id}/reject")
+def reject_page(
+    page_id: int, rejection: Rejection, reviewer: Reviewer, session: SessionDep
+) -> PageDetail:
+    page = _visible_page(session, reviewer, page_id)
+    try:
+        review.reject_page(session, page=page, reason=rejection.reason, user=reviewer.user)
+    except ReviewError as e:
+        raise _refused(e) from e
+    session.commit()
+    return _detail(session, reviewer, page_id)
+
+
+@router.post("/{page_id}/reopen")
+def reopen_page(page_id: int, reviewer: Reviewer, session: SessionDep) -> PageDetail:
+    page = _visible_page(session, reviewer, page_id)
+    try:
+        review.reopen_page(session, page=page, user=reviewer.user)
+    except ReviewError as e:
+        raise _refused(e) from e
+    session.commit()
+    return _detail(session, reviewer, page_id)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _visible_page(session: Session, principal: Principal, page_id: int) -> Page:
+    """The page, if it exists and the principal's committee (if any) is the page's."""
+    page = crud.get_page(session, page_id=page_id)
+    if page is None or (principal.committee is not None and page.committee != principal.committee):
+        raise NotFound(f"页面 {page_id} 不存在。", f"Page {page_id} does not exist.")
+    return page
+
+
+def _detail(session: Session, principal: Principal, page_id: int) -> PageDetail:
+    detail = crud.get_page_detail(session, page_id=page_id)
+    assert detail is not None  # checked by _visible_page in the same request
+    fields = [_mask_field(f, principal) for f in detail.fields]
+    return detail.model_copy(update={"fields": fields})
+
+
+def _mask_field(field: FieldPublic, principal: Principal) -> FieldPublic:
+    """Value and raw read of a personal field masked for roles that may not see them."""
+    if principal.can(Can.see_personal_data) or not is_personal(field.key):
+        return field
+    return field.model_copy(
+        update={
+            "value": mask_value(field.key, field.value),
+            "raw": mask_value(field.key, field.raw),
+        }
+    )
+
+
+def _summary(page: Page, source: SourceFile, fields_to_review: int) -> PageSummary:
+    data: dict[str, Any] = page.model_dump()
+    data.update(
+        file_name=source.original_name,
+        sha256=source.sha256,
+        has_image=page.image_path is not None,
+        fields_to_review=fields_to_review,
+    )
+    return PageSummary.model_validate(data)
+
+
+_STATUS = {review.InvalidValue: 422, review.UnknownField: 404, review.TransitionRefused: 409}
+
+
+def _refused(error: ReviewError) -> AppError:
+    """A refused review action as the API's error: 422 bad value, 404 no such field, 409 status."""
+    status = next((s for cls, s in _STATUS.items() if isinstance(error, cls)), 409)
+    return AppError(error.message, error.message_en, code=error.code, status=status)
