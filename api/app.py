@@ -8,6 +8,7 @@ from api.errors import install_error_handlers
 from api.routes import api_router
 from api.settings import Settings, load_settings
 from records.db import init_db, make_engine
+from review_ui.admin import router as admin_router
 from review_ui.session import LoginRequired, login_redirect
 from review_ui.session import router as session_router
 from review_ui.views import router as review_router
@@ -32,4 +33,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
     app.include_router(session_router)
     app.include_router(review_router)
+    app.include_router(admin_router)
     return app

@@ -24,3 +24,11 @@ def label(table: dict[str, str], code: object) -> str:
     """The Chinese label of a code, or the code itself when it has none yet."""
     text = str(code)
     return table.get(text, text)
+
+
+ROLE_LABELS: Final = {
+    "clerk": "录入员",
+    "reviewer": "审核员",
+    "office": "办公室",
+    "admin": "管理员",
+}
