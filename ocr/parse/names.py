@@ -125,8 +125,61 @@ def _syllables_similarity(xs: list[str], ys: list[str]) -> float:
 
 
 _NAME_SHAPE = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,4}·[\u4e00-\u9fff]{1,6}$")
+# Han names of four characters almost always start with a two-character surname; a
+# four-character read without one is usually a three-character name with a stray stroke.
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "夏侯",
+        "令狐",
+        "宇文",
+        "长孙",
+        "司徒",
+        "轩辕",
+        "端木",
+        "南宫",
+        "独孤",
+        "澹台",
+        "百里",
+        "呼延",
+        "西门",
+        "太史",
+        "申屠",
+        "公冶",
+        "闻人",
+        "赫连",
+        "濮阳",
+        "钟离",
+        "万俟",
+        "第五",
+        "闾丘",
+        "左丘",
+        "东郭",
+        "羊舌",
+        "微生",
+        "梁丘",
+        "拓跋",
+        "段干",
+        "仲孙",
+        "单于",
+    ]
+)
 
 
 def plausible_name(text: str) -> bool:
-    """Whether a read looks like a Chinese name: 2–4 characters (or a name with `·`)."""
-    return bool(_NAME_SHAPE.match(_name_key(text) if "·" not in text else text.strip()))
+    """Whether a read looks like a Chinese name: 2–3 characters, 4 with a compound surname,
+    or a transliterated name with `·`."""
+    if "·" in text:
+        return bool(_NAME_SHAPE.match(text.strip()))
+    key = _name_key(text)
+    if not _NAME_SHAPE.match(key):
+        return False
+    return len(key) < 4 or key[:2] in COMPOUND_SURNAMES

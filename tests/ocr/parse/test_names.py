@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocr.parse.names import NAME_THRESHOLD, name_similarity, snap_name
+from ocr.parse.names import NAME_THRESHOLD, name_similarity, plausible_name, snap_name
 
 # Names as candidates and reads: common surnames and given-name characters.
 HAN = st.sampled_from(
@@ -142,3 +142,14 @@ def test_never_raises_on_arbitrary_text(raw: str, candidates: list[str]) -> None
     else:
         assert parsed.note
     assert 0.0 <= name_similarity(raw, "".join(candidates)) <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("read", "plausible"),
+    [("张三", True), ("欧阳小明", True), ("司马光", True), ("崔日明佳", False), ("张", False),
+     ("张三1", False), ("买买提·艾力", True), ("", False)],
+)
+def test_plausible_names_allow_four_characters_only_after_a_compound_surname(
+    read: str, plausible: bool
+) -> None:
+    assert plausible_name(read) is plausible
