@@ -26,6 +26,7 @@ EXIT_INTERRUPTED = 130
 DEMO_SEED = 1
 DEMO_MEMBERS = 4
 DEMO_STAMP = "cardscan-demo.json"
+DEMO_USER = "demo"
 
 app = typer.Typer(help="Scanned CPPCC service cards and registration tables into records.")
 samples_app = typer.Typer(help="Synthetic scans with ground truth.")
@@ -178,16 +179,80 @@ def demo(
     """Generate a sample December batch, ingest it, print a summary, then serve the app."""
     settings = load_settings()
     scans = _ensure_demo_batch(settings.demo_dir, seed=seed, members=members)
+    _load_demo_roster(settings, settings.demo_dir)
+    password = _demo_user(settings)
     if all_already_ingested(settings, [scans]):
         console.print("the demo scans are already ingested; nothing to do")
     else:
         result = ingest_paths(settings, [scans], console=console, name=f"演示 demo seed {seed}")
         print_summary(result, console)
     _print_database_summary(settings)
+    if no_serve:
+        console.print(f"登录 sign in: user {DEMO_USER} password {password}")
     if not no_serve:
         shown_host = host or settings.host
         console.print(f"serving on http://{shown_host}:{port or settings.port}  (Ctrl+C stops)")
+        console.print(f"登录 sign in: user [bold]{DEMO_USER}[/] password [bold]{password}[/]")
         _serve(settings, host, port)
+
+
+def _load_demo_roster(settings: Settings, demo_dir: Path) -> None:
+    """The demo's roster, so its cards link to members as they are ingested."""
+    from records.roster import import_roster_rows
+    from records.roster_file import read_roster
+
+    year = int(json.loads((demo_dir / "manifest.json").read_text(encoding="utf-8"))["year"])
+    rows = read_roster(demo_dir / "roster.csv").rows
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        import_roster_rows(session, year=year, rows=rows)
+    engine.dispose()
+
+
+def _demo_user(settings: Settings) -> str:
+    """An admin called `demo` with a fresh random password (shown once, on this screen)."""
+    import secrets
+
+    from api.security import hash_password
+    from records import accounts
+    from records.accounts import Role
+    from records.audit import record_event
+
+    password = secrets.token_urlsafe(9)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        user = accounts.find_user(session, name=DEMO_USER)
+        if user is None:
+            user = accounts.add_user(
+                session,
+                name=DEMO_USER,
+                role=Role.admin,
+                committee=None,
+                password_hash=hash_password(password),
+            )
+            record_event(
+                session,
+                actor="cli",
+                action="user_created",
+                target_type="user",
+                target_id=user.id,
+                detail={"role": "admin", "demo": True},
+            )
+        else:
+            user.password_hash = hash_password(password)
+            session.add(user)
+            record_event(
+                session,
+                actor="cli",
+                action="user_changed",
+                target_type="user",
+                target_id=user.id,
+                detail={"password": "changed", "demo": True},
+            )
+    engine.dispose()
+    return password
 
 
 def _print_database_summary(settings: Settings) -> None:
