@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.routes import api_router
 from api.settings import Settings, load_settings
 from records.db import init_db, make_engine
 from review_ui.admin import router as admin_router
+from review_ui.queue import router as queue_router
 from review_ui.session import LoginRequired, login_redirect
 from review_ui.session import router as session_router
 from review_ui.views import router as review_router
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "review_ui" / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,6 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     app.add_exception_handler(LoginRequired, login_redirect)  # type: ignore[arg-type]
     app.include_router(session_router)
+    app.include_router(queue_router)
     app.include_router(review_router)
     app.include_router(admin_router)
+    # Scripts and styles of the screens, served locally (no CDN, no build step).
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

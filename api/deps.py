@@ -7,11 +7,11 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.errors import Forbidden, NotAuthenticated
+from api.errors import AppError, Forbidden, NotAuthenticated
 from api.permissions import Can, allowed
 from api.security import CSRF_FORM_FIELD, CSRF_HEADER, SESSION_COOKIE
 from api.settings import Settings
@@ -120,3 +120,30 @@ def require(capability: Can) -> Callable[[Principal], Coroutine[Any, Any, Princi
 
     check.capability = capability  # type: ignore[attr-defined]  # read by the role matrix test
     return check
+
+
+def expected_version(
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description="The page version the change was made on (`PageDetail.version`); "
+            "a change to a page that has moved on is refused with 409 `stale_write`.",
+        ),
+    ] = None,
+) -> int | None:
+    """The page version a change was made on, from `If-Match` (`3`, `"3"` or `W/"3"`)."""
+    if if_match is None or if_match.strip() in ("", "*"):
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise AppError(
+            "版本号无效，请刷新页面后重试。",
+            'If-Match must be the page\'s version, a whole number (e.g. "3").',
+            code="invalid_input",
+            status=422,
+        )
+    return int(text)
+
+
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.schema import CreateColumn
 from sqlmodel import Session, SQLModel, create_engine
 
 from records import accounts as _accounts  # noqa: F401  (registers the tables)
@@ -41,10 +42,24 @@ def make_engine(database_url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables (migrations come with the first schema change) and the
-    guards that keep the audit trail append-only."""
+    """Create missing tables and columns, and the guards that keep the audit trail
+    append-only."""
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine)
     guard_audit_table(engine)
+
+
+def add_missing_columns(engine: Engine) -> None:
+    """Add columns that the models gained after a database was created (each new column is
+    nullable or has a server default). Renames and type changes need real migrations."""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have:
+                    ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                    connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}'))
 
 
 @contextmanager

@@ -169,6 +169,8 @@ class PageBase(sm.SQLModel):
     link_source: str | None = None  # code | handwriting | reviewer
     # The 政协工委 the page belongs to (its member's, else as written): scopes committee staff.
     committee: str | None = sm.Field(default=None, index=True)
+    # Bumped by every review action: a change sent for an older version is refused.
+    version: int = sm.Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Page(PageBase, table=True):
@@ -182,6 +184,9 @@ class Page(PageBase, table=True):
     notes: list[str] = sm.Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime = sm.Field(default_factory=utcnow)
     updated_at: datetime = sm.Field(default_factory=utcnow)
+    # Who is reviewing the page right now (records/claims.py; a claim lapses after a while).
+    claimed_by: int | None = sm.Field(default=None, foreign_key="user.id")
+    claimed_at: datetime | None = None
 
 
 class PagePublic(PageBase):

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlmodel as sm
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from forms.spec import R_CONTACT_ROWS, S_MANNER_VALUES, field_keys, field_kind
@@ -28,6 +29,7 @@ RELINK_KINDS = frozenset({"name", "phone", "sector", "committee", "year"})
 MAX_LENGTH = {"name": 20, "text": 500}
 MAX_REASON = 500
 REJECTED_NOTE = "rejected:"
+REOPENED_NOTE = "reopened:"
 
 
 class FieldEdit(sm.SQLModel, table=True):
@@ -91,6 +93,18 @@ class TransitionRefused(ReviewError):
     """The page's status does not allow this action (reopen it first, or it failed)."""
 
     code = "invalid_transition"
+
+
+class StaleWrite(ReviewError):
+    """The change was made on an older version of the page than the stored one."""
+
+    code = "stale_write"
+
+    def __init__(self, expected: int | None = None) -> None:
+        super().__init__(
+            "此卡片已被他人修改，请刷新后再改。",
+            f"The page changed since version {expected}; reload it and redo the change.",
+        )
 
 
 # --- values ------------------------------------------------------------------------------
@@ -175,9 +189,18 @@ def _date(text: str, year: int | None) -> str:
 # --- actions on a page -------------------------------------------------------------------
 
 
-def correct_field(session: Session, *, page: Page, key: str, value: object, user: User) -> Field:
+def correct_field(
+    session: Session,
+    *,
+    page: Page,
+    key: str,
+    value: object,
+    user: User,
+    expected_version: int | None = None,
+) -> Field:
     """Set a field to a person's value: sure, out of review, marked as the reviewer's (so
     linking never overwrites it), with a history entry and an audit event."""
+    _next_version(session, page, expected_version)
     _require_review(page, "修改字段", "corrected")
     if key not in field_keys(page.form):
         raise UnknownField(
@@ -221,10 +244,17 @@ def correct_field(session: Session, *, page: Page, key: str, value: object, user
 
 
 def set_link(
-    session: Session, *, page: Page, member_id: int | None, contact_no: int | None, user: User
+    session: Session,
+    *,
+    page: Page,
+    member_id: int | None,
+    contact_no: int | None,
+    user: User,
+    expected_version: int | None = None,
 ) -> Page:
     """Link a page to a roster member (and a card to the member's contact) by hand; the
     link is the reviewer's (`link_source` reviewer). ``member_id`` None: nobody fits."""
+    _next_version(session, page, expected_version)
     _require_review(page, "关联委员", "linked")
     if page.form not in ("registration", "service_card"):
         raise InvalidValue("只有登记表和服务卡可以关联委员。", "Only forms R and S link.")
@@ -254,8 +284,11 @@ def set_link(
     return page
 
 
-def confirm_page(session: Session, *, page: Page, user: User) -> Page:
+def confirm_page(
+    session: Session, *, page: Page, user: User, expected_version: int | None = None
+) -> Page:
     """A person has checked the page: its values count. Fields stay as they are."""
+    _next_version(session, page, expected_version)
     _require_review(page, "确认", "confirmed")
     page.status = PageStatus.confirmed
     _touch(session, page)
@@ -263,13 +296,17 @@ def confirm_page(session: Session, *, page: Page, user: User) -> Page:
     return page
 
 
-def reject_page(session: Session, *, page: Page, reason: str, user: User) -> Page:
+def reject_page(
+    session: Session,
+    *,
+    page: Page,
+    reason: str,
+    user: User,
+    expected_version: int | None = None,
+) -> Page:
     """The page does not count (illegible, not a card of ours …); the reason is required."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidValue("请填写退回原因。", "A reason is required to reject a page.")
-    if len(reason) > MAX_REASON:
-        raise InvalidValue(f"原因过长（最多 {MAX_REASON} 字）。", f"At most {MAX_REASON} chars.")
+    reason = _reason(reason, "退回", "reject")
+    _next_version(session, page, expected_version)
     _require_review(page, "退回", "rejected")
     page.status = PageStatus.rejected
     page.notes = [*page.notes, f"{REJECTED_NOTE}{reason}"]
@@ -278,8 +315,18 @@ def reject_page(session: Session, *, page: Page, reason: str, user: User) -> Pag
     return page
 
 
-def reopen_page(session: Session, *, page: Page, user: User) -> Page:
-    """Back to review from confirmed or rejected (the rejection reason stays in the trail)."""
+def reopen_page(
+    session: Session,
+    *,
+    page: Page,
+    reason: str,
+    user: User,
+    expected_version: int | None = None,
+) -> Page:
+    """Back to review from confirmed or rejected, for a reason kept in the page's notes and
+    the trail (the rejection reason stays in the trail)."""
+    reason = _reason(reason, "重新审核", "reopen")
+    _next_version(session, page, expected_version)
     if page.status not in (PageStatus.confirmed, PageStatus.rejected):
         raise TransitionRefused(
             "只有已确认或已退回的页面可以重新审核。",
@@ -287,9 +334,12 @@ def reopen_page(session: Session, *, page: Page, user: User) -> Page:
         )
     previous = page.status
     page.status = PageStatus.needs_review
-    page.notes = [n for n in page.notes if not n.startswith(REJECTED_NOTE)]
+    page.notes = [
+        *(n for n in page.notes if not n.startswith((REJECTED_NOTE, REOPENED_NOTE))),
+        f"{REOPENED_NOTE}{reason}",
+    ]
     _touch(session, page)
-    _event(session, user, "page_reopened", page, previous=str(previous))
+    _event(session, user, "page_reopened", page, previous=str(previous), reason=reason)
     return page
 
 
@@ -327,6 +377,35 @@ def _require_review(page: Page, action_zh: str, action_en: str) -> None:
         f"请先重新审核再{action_zh}。",
         f"The page is {page.status}; reopen it before it can be {action_en}.",
     )
+
+
+def _reason(reason: str, action_zh: str, action_en: str) -> str:
+    """A required reason, trimmed."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidValue(f"请填写{action_zh}原因。", f"A reason is required to {action_en}.")
+    if len(reason) > MAX_REASON:
+        raise InvalidValue(f"原因过长（最多 {MAX_REASON} 字）。", f"At most {MAX_REASON} chars.")
+    return reason
+
+
+def _next_version(session: Session, page: Page, expected: int | None) -> None:
+    """Take the page's next version, refusing a change made on an older one.
+
+    One conditional UPDATE both checks and bumps, so of two concurrent changes sent for the
+    same version only the first passes. ``expected`` None (a script without If-Match) just
+    bumps. A refused or failed action is rolled back with its session.
+    """
+    current = page.version if expected is None else expected
+    result = session.execute(
+        update(Page)
+        .where(col(Page.id) == page.id, col(Page.version) == current)
+        .values(version=current + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleWrite(expected)
+    set_committed_value(page, "version", current + 1)
 
 
 def _ocr_value(session: Session, field: Field) -> Any:

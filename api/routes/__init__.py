@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import audit, auth, batches, exports, health, pages, roster, users
+from api.routes import (
+    audit,
+    auth,
+    batches,
+    exports,
+    health,
+    pages,
+    review_support,
+    roster,
+    users,
+)
 
 api_router = APIRouter(prefix="/api/v1")
 api_router.include_router(health.router)
@@ -13,5 +23,6 @@ api_router.include_router(users.router)
 api_router.include_router(audit.router)
 api_router.include_router(batches.router)
 api_router.include_router(pages.router)
+api_router.include_router(review_support.router)
 api_router.include_router(roster.router)
 api_router.include_router(exports.router)

@@ -7,6 +7,7 @@ without access to personal data, in the fields and in their history alike.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -16,11 +17,12 @@ from pydantic import Field as Body
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from api.deps import Principal, SessionDep, SettingsDep, require
+from api.deps import ExpectedVersion, Principal, SessionDep, SettingsDep, require
 from api.errors import AppError, NotFound
 from api.permissions import Can
 from api.routes.paging import LimitQuery, OffsetQuery, Paginated
 from api.routes.roster import visible_member
+from api.settings import Settings
 from records import crud, review
 from records.models import Field, FieldPublic, Page, PageDetail, PagePublic, PageStatus, SourceFile
 from records.privacy import is_personal, mask_value
@@ -41,7 +43,17 @@ class FieldCorrection(BaseModel):
     value: Any = Body(description="the new value; null clears the field")
 
 
+class FieldSaved(FieldPublic):
+    """A corrected field, and the page version the next change must be made on."""
+
+    page_version: int
+
+
 class Rejection(BaseModel):
+    reason: str = Body(min_length=1, max_length=review.MAX_REASON)
+
+
+class Reopening(BaseModel):
     reason: str = Body(min_length=1, max_length=review.MAX_REASON)
 
 
@@ -113,7 +125,7 @@ def list_pages(
 
 @router.get("/{page_id}")
 def get_page(page_id: int, viewer: Viewer, session: SessionDep) -> PageDetail:
-    _visible_page(session, viewer, page_id)
+    visible_page(session, viewer, page_id)
     return _detail(session, viewer, page_id)
 
 
@@ -121,26 +133,14 @@ def get_page(page_id: int, viewer: Viewer, session: SessionDep) -> PageDetail:
 def get_page_image(
     page_id: int, viewer: Viewer, session: SessionDep, settings: SettingsDep
 ) -> FileResponse:
-    page = _visible_page(session, viewer, page_id)
-    if page.image_path is None:
-        raise NotFound(
-            f"页面 {page_id} 没有图像（识别失败）。", f"Page {page_id} has no image (it failed)."
-        )
-    data_dir = settings.data_dir.resolve()
-    path = (data_dir / page.image_path).resolve()
-    if not path.is_relative_to(data_dir) or not path.is_file():
-        raise NotFound(
-            f"页面 {page_id} 的图像文件缺失，请检查数据目录设置（CARDSCAN_DATA_DIR）。",
-            f"The image of page {page_id} is missing from the data dir; check CARDSCAN_DATA_DIR.",
-            code="image_missing",
-        )
-    return FileResponse(path, media_type="image/png")
+    page = visible_page(session, viewer, page_id)
+    return FileResponse(page_image_path(settings, page), media_type="image/png")
 
 
 @router.get("/{page_id}/history")
 def get_history(page_id: int, viewer: Viewer, session: SessionDep) -> list[FieldEditPublic]:
     """Every correction of the page's fields, oldest first."""
-    _visible_page(session, viewer, page_id)
+    visible_page(session, viewer, page_id)
     edits = [
         FieldEditPublic.model_validate(e) for e in review.field_history(session, page_id=page_id)
     ]
@@ -161,25 +161,38 @@ def get_history(page_id: int, viewer: Viewer, session: SessionDep) -> list[Field
 
 @router.put("/{page_id}/fields/{key}")
 def correct_field(
-    page_id: int, key: str, correction: FieldCorrection, reviewer: Reviewer, session: SessionDep
-) -> FieldPublic:
+    page_id: int,
+    key: str,
+    correction: FieldCorrection,
+    reviewer: Reviewer,
+    session: SessionDep,
+    version: ExpectedVersion,
+) -> FieldSaved:
     """Set one field to the reviewer's value (normalized like a read: ISO dates, …)."""
-    page = _visible_page(session, reviewer, page_id)
+    page = visible_page(session, reviewer, page_id)
     try:
         field = review.correct_field(
-            session, page=page, key=key, value=correction.value, user=reviewer.user
+            session,
+            page=page,
+            key=key,
+            value=correction.value,
+            user=reviewer.user,
+            expected_version=version,
         )
     except ReviewError as e:
         raise _refused(e) from e
     session.commit()
     session.refresh(field)
-    return _mask_field(FieldPublic.model_validate(field), reviewer)
+    saved = _mask_field(FieldPublic.model_validate(field), reviewer)
+    return FieldSaved(**saved.model_dump(), page_version=page.version)
 
 
 @router.put("/{page_id}/link")
-def set_link(page_id: int, link: Link, reviewer: Reviewer, session: SessionDep) -> PageDetail:
+def set_link(
+    page_id: int, link: Link, reviewer: Reviewer, session: SessionDep, version: ExpectedVersion
+) -> PageDetail:
     """Link the page to a member of the roster (and a card to one of the member's contacts)."""
-    page = _visible_page(session, reviewer, page_id)
+    page = visible_page(session, reviewer, page_id)
     if link.member_id is not None:
         visible_member(session, reviewer, link.member_id)
     try:
@@ -189,6 +202,7 @@ def set_link(page_id: int, link: Link, reviewer: Reviewer, session: SessionDep) 
             member_id=link.member_id,
             contact_no=link.contact_no,
             user=reviewer.user,
+            expected_version=version,
         )
     except ReviewError as e:
         raise _refused(e) from e
@@ -197,10 +211,12 @@ def set_link(page_id: int, link: Link, reviewer: Reviewer, session: SessionDep) 
 
 
 @router.post("/{page_id}/confirm")
-def confirm_page(page_id: int, reviewer: Reviewer, session: SessionDep) -> PageDetail:
-    page = _visible_page(session, reviewer, page_id)
+def confirm_page(
+    page_id: int, reviewer: Reviewer, session: SessionDep, version: ExpectedVersion
+) -> PageDetail:
+    page = visible_page(session, reviewer, page_id)
     try:
-        review.confirm_page(session, page=page, user=reviewer.user)
+        review.confirm_page(session, page=page, user=reviewer.user, expected_version=version)
     except ReviewError as e:
         raise _refused(e) from e
     session.commit()
@@ -209,11 +225,21 @@ def confirm_page(page_id: int, reviewer: Reviewer, session: SessionDep) -> PageD
 
 @router.post("/{page_id}/reject")
 def reject_page(
-    page_id: int, rejection: Rejection, reviewer: Reviewer, session: SessionDep
+    page_id: int,
+    rejection: Rejection,
+    reviewer: Reviewer,
+    session: SessionDep,
+    version: ExpectedVersion,
 ) -> PageDetail:
-    page = _visible_page(session, reviewer, page_id)
+    page = visible_page(session, reviewer, page_id)
     try:
-        review.reject_page(session, page=page, reason=rejection.reason, user=reviewer.user)
+        review.reject_page(
+            session,
+            page=page,
+            reason=rejection.reason,
+            user=reviewer.user,
+            expected_version=version,
+        )
     except ReviewError as e:
         raise _refused(e) from e
     session.commit()
@@ -221,10 +247,23 @@ def reject_page(
 
 
 @router.post("/{page_id}/reopen")
-def reopen_page(page_id: int, reviewer: Reviewer, session: SessionDep) -> PageDetail:
-    page = _visible_page(session, reviewer, page_id)
+def reopen_page(
+    page_id: int,
+    reopening: Reopening,
+    reviewer: Reviewer,
+    session: SessionDep,
+    version: ExpectedVersion,
+) -> PageDetail:
+    """Back to review, for a reason (kept in the page's notes and the audit trail)."""
+    page = visible_page(session, reviewer, page_id)
     try:
-        review.reopen_page(session, page=page, user=reviewer.user)
+        review.reopen_page(
+            session,
+            page=page,
+            reason=reopening.reason,
+            user=reviewer.user,
+            expected_version=version,
+        )
     except ReviewError as e:
         raise _refused(e) from e
     session.commit()
@@ -234,7 +273,7 @@ def reopen_page(page_id: int, reviewer: Reviewer, session: SessionDep) -> PageDe
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _visible_page(session: Session, principal: Principal, page_id: int) -> Page:
+def visible_page(session: Session, principal: Principal, page_id: int) -> Page:
     """The page, if it exists and the principal's committee (if any) is the page's."""
     page = crud.get_page(session, page_id=page_id)
     if page is None or (principal.committee is not None and page.committee != principal.committee):
@@ -242,9 +281,26 @@ def _visible_page(session: Session, principal: Principal, page_id: int) -> Page:
     return page
 
 
+def page_image_path(settings: Settings, page: Page) -> Path:
+    """The stored straightened image of a page, inside the data dir."""
+    if page.image_path is None:
+        raise NotFound(
+            f"页面 {page.id} 没有图像（识别失败）。", f"Page {page.id} has no image (it failed)."
+        )
+    data_dir = settings.data_dir.resolve()
+    path = (data_dir / page.image_path).resolve()
+    if not path.is_relative_to(data_dir) or not path.is_file():
+        raise NotFound(
+            f"页面 {page.id} 的图像文件缺失，请检查数据目录设置（CARDSCAN_DATA_DIR）。",
+            f"The image of page {page.id} is missing from the data dir; check CARDSCAN_DATA_DIR.",
+            code="image_missing",
+        )
+    return path
+
+
 def _detail(session: Session, principal: Principal, page_id: int) -> PageDetail:
     detail = crud.get_page_detail(session, page_id=page_id)
-    assert detail is not None  # checked by _visible_page in the same request
+    assert detail is not None  # checked by visible_page in the same request
     fields = [_mask_field(f, principal) for f in detail.fields]
     return detail.model_copy(update={"fields": fields})
 
@@ -272,7 +328,12 @@ def _summary(page: Page, source: SourceFile, fields_to_review: int) -> PageSumma
     return PageSummary.model_validate(data)
 
 
-_STATUS = {review.InvalidValue: 422, review.UnknownField: 404, review.TransitionRefused: 409}
+_STATUS = {
+    review.InvalidValue: 422,
+    review.UnknownField: 404,
+    review.TransitionRefused: 409,
+    review.StaleWrite: 409,
+}
 
 
 def _refused(error: ReviewError) -> AppError:

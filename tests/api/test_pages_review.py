@@ -180,22 +180,30 @@ def test_confirm_reject_reopen_and_refused_transitions(
     again = reviewer.post(f"{base}/reject", json={"reason": "看不清"})
     assert (again.status_code, again.json()["error"]["code"]) == (409, "invalid_transition")
     assert put_field(reviewer, site.card, "rows.1.manner", "visit").status_code == 409
-    assert reviewer.post(f"{base}/reopen").json()["status"] == "needs_review"
+    assert reviewer.post(f"{base}/reopen", json={}).status_code == 422  # a reason is required
+    reopened = reviewer.post(f"{base}/reopen", json={"reason": "日期看错了"}).json()
+    assert (reopened["status"], reopened["notes"]) == ("needs_review", ["reopened:日期看错了"])
     assert reviewer.post(f"{base}/reject", json={}).status_code == 422
     assert reviewer.post(f"{base}/reject", json={"reason": ""}).status_code == 422
     blank = reviewer.post(f"{base}/reject", json={"reason": "   "})
     assert (blank.status_code, blank.json()["error"]["code"]) == (422, "invalid_value")
     rejected = reviewer.post(f"{base}/reject", json={"reason": "不是本市的卡"}).json()
-    assert (rejected["status"], rejected["notes"]) == ("rejected", ["rejected:不是本市的卡"])
+    assert rejected["status"] == "rejected"
+    assert rejected["notes"] == ["reopened:日期看错了", "rejected:不是本市的卡"]
     assert reviewer.post(f"{base}/confirm").status_code == 409
-    assert reviewer.post(f"{base}/reopen").json()["status"] == "needs_review"
-    assert reviewer.post(f"{base}/reopen").status_code == 409
+    assert reviewer.post(f"{base}/reopen", json={"reason": "可以辨认"}).json()["status"] == (
+        "needs_review"
+    )
+    assert reviewer.post(f"{base}/reopen", json={"reason": "再看"}).status_code == 409
     assert reviewer.post(f"/api/v1/pages/{site.failed}/confirm").status_code == 409
     assert [e["detail"] for e in audit(site, "page_rejected")] == [
         {"page_id": site.card, "reason": "不是本市的卡"}
     ]
     assert len(audit(site, "page_confirmed")) == 1
-    assert len(audit(site, "page_reopened")) == 2
+    assert [e["detail"]["reason"] for e in audit(site, "page_reopened")] == [
+        "可以辨认",
+        "日期看错了",
+    ]
 
 
 def test_a_reviewer_links_a_card_to_a_member_and_contact(
@@ -235,7 +243,7 @@ def test_a_committee_reviewer_sees_and_changes_only_their_committees_pages(
         put_field(client, site.card, "rows.1.manner", "visit"),
         client.post(f"{hidden}/confirm"),
         client.post(f"{hidden}/reject", json={"reason": "x"}),
-        client.post(f"{hidden}/reopen"),
+        client.post(f"{hidden}/reopen", json={"reason": "x"}),
         client.put(f"{hidden}/link", json={"member_id": None}),
     ):
         assert response.status_code == 404

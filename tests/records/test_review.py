@@ -244,22 +244,24 @@ def test_confirm_reject_and_reopen(session: Session, scans: Scans, user: User) -
             action(session, page=page, user=user)
     with pytest.raises(TransitionRefused):
         correct_field(session, page=page, key="rows.1.manner", value="visit", user=user)
-    reopen_page(session, page=page, user=user)
+    with pytest.raises(InvalidValue):
+        reopen_page(session, page=page, reason=" ", user=user)
+    reopen_page(session, page=page, reason="日期看错了", user=user)
     with pytest.raises(InvalidValue):
         reject_page(session, page=page, reason="  ", user=user)
     reject_page(session, page=page, reason=" 不是本市的卡 ", user=user)
     assert page.status == PageStatus.rejected
-    assert page.notes == ["rejected:不是本市的卡"]
-    reopen_page(session, page=page, user=user)
-    assert (page.status, page.notes) == (PageStatus.needs_review, [])
+    assert page.notes == ["reopened:日期看错了", "rejected:不是本市的卡"]
+    reopen_page(session, page=page, reason=" 可以辨认 ", user=user)
+    assert (page.status, page.notes) == (PageStatus.needs_review, ["reopened:可以辨认"])
     with pytest.raises(TransitionRefused):
-        reopen_page(session, page=page, user=user)
+        reopen_page(session, page=page, reason="再看", user=user)
     trail = [(e.action, e.detail) for e in events(session)]
     assert trail == [
         ("page_confirmed", {"page_id": page.id}),
-        ("page_reopened", {"page_id": page.id, "previous": "confirmed"}),
+        ("page_reopened", {"page_id": page.id, "previous": "confirmed", "reason": "日期看错了"}),
         ("page_rejected", {"page_id": page.id, "reason": "不是本市的卡"}),
-        ("page_reopened", {"page_id": page.id, "previous": "rejected"}),
+        ("page_reopened", {"page_id": page.id, "previous": "rejected", "reason": "可以辨认"}),
     ]
 
 
@@ -271,7 +273,7 @@ def test_failed_and_duplicate_pages_are_not_reviewed(
     actions: list[Any] = [
         lambda: confirm_page(session, page=page, user=user),
         lambda: reject_page(session, page=page, reason="x", user=user),
-        lambda: reopen_page(session, page=page, user=user),
+        lambda: reopen_page(session, page=page, reason="x", user=user),
         lambda: correct_field(session, page=page, key="year", value=YEAR, user=user),
         lambda: set_link(session, page=page, member_id=None, contact_no=None, user=user),
     ]

@@ -1,0 +1,416 @@
+/* The document page: confirm or correct every field of one page from the keyboard.
+ *
+ * Values come from the JSON API; every correction is sent when the reviewer leaves the
+ * field (PUT with If-Match: the page version), one request after the other, so the
+ * version always follows. A refused stale write stops all saving and says so.
+ * Layout, labels and the shortcut list are in templates/document.html.
+ */
+import { LinkPanel } from "./document_link.js";
+import { PageApi, STALE, STALE_MESSAGE } from "./review_api.js";
+
+const root = document.getElementById("doc");
+if (root) start(JSON.parse(document.getElementById("doc-config").textContent));
+
+function start(config) {
+  const MANNERS = { visit: "走访", phone: "电话", other: "其他" };
+  const KEYED = {
+    manner: { 1: "visit", 2: "phone", 3: "other", 0: null },
+    signed: { y: true, 1: true, n: false, 0: false },
+  };
+  const RELINK = new Set(["name", "phone", "sector", "committee", "year"]);
+  const SUGGEST = new Set(["name", "sector", "committee"]);
+  const VALIDATE = new Set(["date", "phone", "year"]);
+  const CLAIM_RENEW_MS = 5 * 60 * 1000;
+
+  const state = { stale: false, busy: false, leaving: false };
+  const fields = [];
+  const byKey = new Map();
+  const $ = (id) => document.getElementById(id);
+  const api = new PageApi(config.pageId, config.csrf, () => showSaving());
+  const base = api.base;
+  const link = new LinkPanel({
+    api, form: config.form, sourceLabels: config.linkSourceLabels, onStale: (m) => stale(m),
+    contactName: () => (byKey.get("contact_name") ? byKey.get("contact_name").saved : null),
+  });
+  const pane = root.querySelector(".doc-image");
+  const confirmButton = $("doc-confirm");
+  const reasonDialog = $("doc-reason-dialog");
+
+  // --- fields --------------------------------------------------------------------------
+
+  function show(f, value) {
+    if (f.kind === "manner") return value ? MANNERS[value] || String(value) : "";
+    if (f.kind === "signed") return value === true ? "有" : value === false ? "无" : "";
+    return value === null || value === undefined ? "" : String(value);
+  }
+  function entered(f) {
+    if (f.kind in KEYED) return f.choice;
+    const text = f.input.value.trim();
+    return text === "" ? null : text;
+  }
+  const changed = (f) => show(f, entered(f)).trim() !== show(f, f.target).trim();
+  const isActive = (f) => document.activeElement === f.input;
+
+  function fill(f, data) {
+    f.saved = data ? data.value : null;
+    f.target = f.saved;
+    f.choice = f.saved;
+    f.input.value = show(f, f.saved);
+    const note = data && data.note ? config.noteLabels[data.note] || data.note : "";
+    f.raw.textContent = `识别：${data && data.raw ? data.raw : "（空）"}${note ? ` · ${note}` : ""}`;
+  }
+
+  function setState(f, name, message) {
+    f.el.classList.remove("saving", "saved", "failed");
+    if (name) f.el.classList.add(name);
+    if (message !== undefined) hint(f, message, name === "failed");
+  }
+  function hint(f, text, bad) {
+    f.hint.textContent = text || "";
+    f.hint.classList.toggle("invalid", Boolean(bad));
+  }
+
+  function commit(f) {
+    if (!config.editable) return;
+    if (!changed(f)) { // back to the stored value: an earlier refusal no longer applies
+      if (f.el.classList.contains("failed") && !state.stale) setState(f, null, "");
+      return;
+    }
+    const value = entered(f);
+    f.target = value;
+    setState(f, "saving");
+    api.enqueue(() => save(f, value));
+  }
+
+  async function save(f, value) {
+    if (state.stale) { remember(f, value); setState(f, "failed"); return; }
+    const r = await api.call("PUT", `${base}/fields/${f.key}`, { value }, { versioned: true });
+    if (!r.ok) {
+      f.target = f.saved; // leaving the field again retries
+      if (r.code === STALE) { stale(r.message); remember(f, value); }
+      setState(f, "failed", r.message);
+      return;
+    }
+    api.version = r.data.page_version;
+    f.saved = r.data.value;
+    if (show(f, f.target) === show(f, value)) { // nothing newer typed meanwhile
+      f.target = f.saved;
+      f.choice = f.saved;
+      if (!isActive(f) || f.kind in KEYED) f.input.value = show(f, f.saved);
+    }
+    f.el.classList.add("done");
+    setState(f, "saved", isActive(f) ? undefined : "");
+    if (RELINK.has(f.kind)) await refresh();
+  }
+
+  /** After a change that can relink the page: other fields and the link may have moved. */
+  async function refresh() {
+    const r = await api.get();
+    if (!r.ok) return;
+    if (r.data.version !== api.version) { stale(STALE_MESSAGE); return; }
+    for (const data of r.data.fields) {
+      const f = byKey.get(data.key);
+      if (f && !isActive(f) && !changed(f) && !f.el.classList.contains("saving")) fill(f, data);
+    }
+    await link.load(r.data);
+  }
+
+  function restore(f) {
+    f.choice = f.ocr;
+    f.input.value = show(f, f.ocr);
+    closeList(f);
+    hint(f, "已恢复识别结果", false);
+    f.input.select();
+    commit(f);
+  }
+
+  // --- moving around -------------------------------------------------------------------
+
+  const uncertain = () => fields.filter((f) => f.review);
+
+  function next(f, step) {
+    const list = uncertain();
+    const at = fields.indexOf(f);
+    const target = step > 0 ? list.find((g) => fields.indexOf(g) > at)
+      : list.slice().reverse().find((g) => fields.indexOf(g) < at);
+    if (target) target.input.focus();
+    else if (step > 0 && confirmButton) confirmButton.focus();
+  }
+
+  function activate(f) {
+    for (const el of root.querySelectorAll(".doc-field.active, rect.active")) el.classList.remove("active");
+    f.el.classList.add("active");
+    if (!f.rect) return;
+    f.rect.classList.add("active");
+    const box = f.rect.getBoundingClientRect();
+    const view = pane.getBoundingClientRect();
+    if (box.top < view.top || box.bottom > view.bottom) pane.scrollTop += box.top - view.top - view.height / 3;
+    if (box.left < view.left || box.right > view.right) pane.scrollLeft += box.left - view.left - 20;
+  }
+
+  function onKey(f, e) {
+    if (e.isComposing || e.keyCode === 229) return; // the IME owns the keys
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) return; // confirm, below
+    const open = !f.list.hidden;
+    if (open && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      pickable(f, f.picked + (e.key === "ArrowDown" ? 1 : -1));
+    } else if (open && (e.key === "Enter" || e.key === "Tab") && f.picked >= 0) {
+      e.preventDefault();
+      choose(f, f.items[f.picked]);
+      next(f, e.shiftKey ? -1 : 1);
+    } else if (e.key === "Tab" || e.key === "Enter") {
+      e.preventDefault();
+      closeList(f);
+      commit(f);
+      next(f, e.shiftKey ? -1 : 1);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const g = fields[fields.indexOf(f) + (e.key === "ArrowDown" ? 1 : -1)];
+      if (g) g.input.focus();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      if (open) closeList(f);
+      else restore(f);
+    } else if (f.kind in KEYED && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const keys = KEYED[f.kind];
+      const key = e.key.toLowerCase();
+      const clear = e.key === "Backspace" || e.key === "Delete";
+      if (!(key in keys) && !clear) return;
+      e.preventDefault();
+      f.choice = clear ? null : keys[key];
+      f.input.value = show(f, f.choice);
+      f.input.select();
+      commit(f);
+    }
+  }
+
+  // --- suggestions and validation as one types -------------------------------------------
+
+  function typed(f) {
+    setState(f, null);
+    clearTimeout(f.timer);
+    f.timer = setTimeout(() => {
+      if (SUGGEST.has(f.kind)) suggest(f);
+      if (VALIDATE.has(f.kind)) validate(f);
+    }, 120);
+  }
+
+  async function validate(f) {
+    const text = f.input.value.trim();
+    const seq = (f.checks += 1);
+    if (!text) { hint(f, "", false); return; }
+    const r = await api.call("POST", `${base}/validate/${f.key}`, { value: text });
+    if (seq !== f.checks || !r.ok) return;
+    if (r.data.ok) hint(f, `→ ${show(f, r.data.value)}`, false);
+    else hint(f, r.data.message, true);
+  }
+
+  async function suggest(f) {
+    const q = f.input.value.trim();
+    const seq = (f.asks += 1);
+    if (!q) { closeList(f); return; }
+    const r = await api.get(`/suggest/${f.key}?q=${encodeURIComponent(q)}`);
+    if (seq !== f.asks || !r.ok || !isActive(f)) return;
+    f.items = r.data;
+    f.list.replaceChildren(...f.items.map((item, i) => {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.append(item.value);
+      if (item.detail) { const small = document.createElement("small"); small.textContent = item.detail; li.append(small); }
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); choose(f, f.items[i]); });
+      return li;
+    }));
+    f.list.hidden = f.items.length === 0;
+    // Initials (`mbc`) or a close match: Enter takes the first; otherwise Enter keeps what was typed.
+    const sure = f.items.length && (/^[a-z]+$/i.test(q) || f.items[0].score >= 0.8);
+    pickable(f, sure ? 0 : -1);
+  }
+
+  function pickable(f, i) {
+    f.picked = Math.max(-1, Math.min(i, f.items.length - 1));
+    [...f.list.children].forEach((li, j) => li.setAttribute("aria-selected", String(j === f.picked)));
+  }
+  function choose(f, item) {
+    f.input.value = item.value;
+    closeList(f);
+    commit(f);
+  }
+  function closeList(f) {
+    f.list.hidden = true;
+    f.items = [];
+    f.picked = -1;
+  }
+
+  // --- claims, status, confirm, reject, reopen ---------------------------------------------
+
+  async function claim() {
+    const r = await api.call("POST", `${base}/claim`);
+    const box = $("doc-claim");
+    box.hidden = r.ok || r.status !== 409;
+    if (!box.hidden) box.textContent = `${r.message} 两人同时修改时，后保存的修改会被拒绝。`;
+  }
+  const release = () => api.call("DELETE", `${base}/claim`, undefined, { keepalive: true });
+
+  function showSaving() {
+    const el = $("doc-save");
+    el.classList.toggle("failed", state.stale);
+    if (state.stale) el.textContent = "未保存";
+    else if (api.pending) el.textContent = "保存中…";
+    else el.textContent = fields.some((f) => f.el.classList.contains("done")) ? "已全部保存" : "";
+  }
+
+  function banner(text, { reload = false } = {}) {
+    const box = $("doc-banner");
+    box.querySelector(".doc-banner-text").textContent = text;
+    $("doc-reload").hidden = !reload;
+    box.hidden = false;
+    if (reload) $("doc-reload").focus();
+  }
+  function stale(message) {
+    if (state.stale) return;
+    state.stale = true;
+    banner(message || STALE_MESSAGE, { reload: true });
+    showSaving();
+  }
+  function remember(f, value) {
+    const li = document.createElement("li");
+    li.textContent = `未保存：${f.label} = ${show(f, value) || "（空）"}`;
+    $("doc-banner").querySelector(".doc-unsaved").append(li);
+  }
+
+  async function flush() {
+    const f = fields.find(isActive);
+    if (f) commit(f);
+    await link.commit();
+    await api.queue;
+  }
+
+  async function confirmAndNext() {
+    if (!config.editable || state.busy) return;
+    state.busy = true;
+    try {
+      await flush();
+      if (state.stale) return;
+      const failed = fields.find((f) => f.el.classList.contains("failed"));
+      if (failed) { banner("有字段未能保存，请先更正标红的字段。"); failed.input.focus(); return; }
+      if (!link.linked()) {
+        const what = config.form === "service_card" ? "委员和联系对象" : "委员";
+        banner(`确认前请先关联${what}（按 L）；无法关联的请按 R 退回。`);
+        link.focus();
+        return;
+      }
+      const r = await api.call("POST", `${base}/confirm`, undefined, { versioned: true });
+      if (!r.ok) { if (r.code === STALE) stale(r.message); else banner(r.message); return; }
+      await openNext();
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  async function openNext() {
+    state.leaving = true;
+    await release();
+    const r = await api.get("/next");
+    window.location.assign(r.ok && r.data.page_id ? `/pages/${r.data.page_id}` : "/");
+  }
+
+  function askReason(action) {
+    $("doc-reason-title").textContent = action === "reject" ? "退回此卡片" : "重新审核此卡片";
+    reasonDialog.dataset.action = action;
+    reasonDialog.returnValue = "";
+    $("doc-reason").value = "";
+    reasonDialog.showModal();
+    $("doc-reason").focus();
+  }
+
+  async function answered() {
+    const reason = $("doc-reason").value.trim();
+    const action = reasonDialog.dataset.action;
+    if (reasonDialog.returnValue !== "ok" || !reason) return;
+    if (action === "reject") await flush();
+    const r = await api.call("POST", `${base}/${action}`, { reason }, { versioned: true });
+    if (!r.ok) { if (r.code === STALE) stale(r.message); else banner(r.message); return; }
+    if (action === "reject") await openNext();
+    else window.location.reload();
+  }
+
+  // --- wiring --------------------------------------------------------------------------------
+
+  for (const el of root.querySelectorAll(".doc-field")) {
+    const slot = config.slots.find((s) => s.key === el.dataset.key);
+    const f = { key: el.dataset.key, kind: el.dataset.kind, label: slot ? slot.label : el.dataset.key, el,
+      input: el.querySelector(".doc-input"), hint: el.querySelector(".doc-hint"),
+      raw: el.querySelector(".doc-raw"), list: el.querySelector(".doc-suggest"),
+      rect: root.querySelector(`rect[data-key="${CSS.escape(el.dataset.key)}"]`),
+      review: el.classList.contains("review"), saved: null, target: null, choice: null, ocr: null,
+      items: [], picked: -1, timer: 0, checks: 0, asks: 0 };
+    fields.push(f);
+    byKey.set(f.key, f);
+    f.input.addEventListener("focus", () => { activate(f); f.input.select(); });
+    f.input.addEventListener("blur", () => { closeList(f); commit(f); });
+    f.input.addEventListener("keydown", (e) => onKey(f, e));
+    f.input.addEventListener("input", () => typed(f));
+    if (f.rect) {
+      f.rect.addEventListener("click", () => {
+        if (f.input.disabled) { activate(f); f.el.scrollIntoView({ block: "nearest" }); } else f.input.focus();
+      });
+    }
+  }
+
+  confirmButton?.addEventListener("click", confirmAndNext);
+  $("doc-reject")?.addEventListener("click", () => askReason("reject"));
+  $("doc-reopen")?.addEventListener("click", () => askReason("reopen"));
+  $("doc-reload").addEventListener("click", () => { state.leaving = true; window.location.reload(); });
+  reasonDialog.addEventListener("close", answered);
+
+  const typing = (el) => el && ((el.tagName === "INPUT" && !el.readOnly) || el.tagName === "SELECT" || el.tagName === "TEXTAREA");
+  document.addEventListener("keydown", (e) => {
+    if (e.defaultPrevented || e.isComposing || document.querySelector("dialog[open]")) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); confirmAndNext(); return; }
+    const letter = e.altKey || (!typing(e.target) && !e.ctrlKey && !e.metaKey);
+    if (letter && e.code === "KeyL" && link.member) { e.preventDefault(); link.focus(); }
+    else if (letter && e.code === "KeyR" && config.editable) { e.preventDefault(); askReason("reject"); }
+    else if (letter && e.code === "KeyO" && $("doc-reopen")) { e.preventDefault(); askReason("reopen"); }
+    else if (e.key === "?" && !typing(e.target)) {
+      e.preventDefault();
+      const dialog = $("doc-keys-dialog");
+      dialog.querySelector(".doc-keys-copy").replaceChildren($("doc-keylist").cloneNode(true));
+      dialog.showModal();
+    } else if (e.key === "Enter" && e.target === document.body && config.editable && !uncertain().length) {
+      e.preventDefault();
+      confirmAndNext();
+    }
+  });
+  window.addEventListener("beforeunload", (e) => {
+    if (state.leaving) return;
+    const f = fields.find(isActive);
+    if (f) commit(f);
+    if (api.pending || link.dirty) { e.preventDefault(); e.returnValue = ""; }
+  });
+  window.addEventListener("pagehide", () => { if (config.editable) release(); });
+
+  async function load() {
+    const [detail, history] = await Promise.all([api.get(), api.get("/history")]);
+    if (!detail.ok) { banner(detail.message); return; }
+    api.version = detail.data.version;
+    const ocr = new Map();
+    for (const h of history.ok ? history.data : []) if (!ocr.has(h.key)) ocr.set(h.key, h.ocr_value);
+    const data = new Map(detail.data.fields.map((d) => [d.key, d]));
+    for (const f of fields) {
+      fill(f, data.get(f.key));
+      f.ocr = ocr.has(f.key) ? ocr.get(f.key) : f.saved;
+    }
+    if (config.editable) {
+      await claim();
+      setInterval(claim, CLAIM_RENEW_MS);
+    }
+    await link.load(detail.data);
+    root.dataset.ready = "true";
+    if (!config.editable) return;
+    const first = uncertain()[0];
+    if (first) first.input.focus();
+    else if (confirmButton) confirmButton.focus();
+  }
+  load();
+}

@@ -1,0 +1,356 @@
+// The work screens: keyboard lists (queue, batches), live batch progress, upload from the
+// browser, and the field grid with autosave. Plain JS, no build step. Every change goes to
+// the JSON API with the session's CSRF token (data-csrf on <main>).
+(function () {
+  "use strict";
+
+  const main = document.querySelector("main[data-screen]");
+  if (!main) return;
+  const csrf = main.dataset.csrf || "";
+
+  /** Keys typed into a form control (or meant for a link or button) are not shortcuts. */
+  function ownKeys(target) {
+    return Boolean(target.closest && target.closest("input, select, textarea, button, a, [contenteditable]"));
+  }
+
+  function plainKey(event) {
+    return !(event.altKey || event.ctrlKey || event.metaKey);
+  }
+
+  async function request(url, options) {
+    const response = await fetch(url, Object.assign({ credentials: "same-origin" }, options));
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      const message = body && body.error ? body.error.message : "";
+      throw new Error(message || `服务器返回 ${response.status}`);
+    }
+    return body;
+  }
+
+  // --- lists: j/k or arrows move the selection, Enter opens, n/p turn the page ------------
+
+  function keyboardList(table) {
+    const rows = Array.from(table.querySelectorAll("tbody tr[data-href]"));
+    let current = 0;
+    function select(index) {
+      if (!rows.length) return;
+      rows[current].classList.remove("selected");
+      rows[current].removeAttribute("aria-selected");
+      current = Math.max(0, Math.min(rows.length - 1, index));
+      rows[current].classList.add("selected");
+      rows[current].setAttribute("aria-selected", "true");
+      rows[current].scrollIntoView({ block: "nearest" });
+    }
+    rows.forEach((row, index) => {
+      row.addEventListener("click", () => select(index));
+      row.addEventListener("dblclick", () => (window.location.href = row.dataset.href));
+    });
+    select(0);
+    document.addEventListener("keydown", (event) => {
+      if (!plainKey(event) || ownKeys(event.target)) return;
+      const pager = document.querySelector(".pager");
+      let link = null;
+      if (event.key === "j" || event.key === "ArrowDown") select(current + 1);
+      else if (event.key === "k" || event.key === "ArrowUp") select(current - 1);
+      else if (event.key === "Home") select(0);
+      else if (event.key === "End") select(rows.length - 1);
+      else if (event.key === "Enter" && rows.length) window.location.href = rows[current].dataset.href;
+      else if (event.key === "n" && pager && (link = pager.querySelector("a[rel=next]"))) link.click();
+      else if (event.key === "p" && pager && (link = pager.querySelector("a[rel=prev]"))) link.click();
+      else return;
+      event.preventDefault();
+    });
+  }
+
+  document.querySelectorAll("table[data-list]").forEach(keyboardList);
+
+  // --- batches: live progress while running -------------------------------------------
+
+  function showProgress(scope, batch, labels) {
+    const set = (selector, text) => {
+      const node = scope.querySelector(selector);
+      if (node) node.textContent = String(text);
+    };
+    const bar = scope.querySelector("progress");
+    if (bar) {
+      bar.max = Math.max(batch.pages_planned, 1);
+      bar.value = batch.pages_done;
+    }
+    const status = scope.querySelector("#batch-status, [data-field=status]");
+    if (status) {
+      status.textContent = labels[batch.status] || batch.status;
+      status.className = batch.status;
+    }
+    set("[data-field=pages]", `${batch.pages_done} / ${batch.pages_planned}`);
+    set("#pages-done", batch.pages_done);
+    set("#pages-planned", batch.pages_planned);
+    set("#pages-failed, [data-field=pages_failed]", batch.pages_failed);
+    set("#files-checked", batch.files_checked);
+    set("#files-duplicate, [data-field=files_duplicate]", batch.files_duplicate);
+    set("#files-failed", batch.files_failed);
+  }
+
+  /** Poll one batch every second until it stops running; `onChange` sees every answer. */
+  function follow(batchId, onChange) {
+    async function tick() {
+      let batch;
+      try {
+        batch = await request(`/api/v1/batches/${batchId}`);
+      } catch (error) {
+        window.setTimeout(tick, 3000); // the server may be restarting: keep trying, slower
+        return;
+      }
+      await onChange(batch);
+      if (batch.status === "running") window.setTimeout(tick, 1000);
+    }
+    tick();
+  }
+
+  const BATCH_LABELS = { running: "进行中", done: "已完成", interrupted: "已中断" };
+
+  if (main.dataset.screen === "batches") {
+    document.querySelectorAll("tr[data-running]").forEach((row) => {
+      follow(row.dataset.batchId, (batch) => showProgress(row, batch, BATCH_LABELS));
+    });
+  }
+
+  function fileRow(file, labels) {
+    const row = document.createElement("tr");
+    row.dataset.fileId = file.id;
+    let note = "";
+    if (file.status === "duplicate") note = labels.duplicate;
+    else if (file.error_code) note = labels.fileError[file.error_code] || file.error_code;
+    const cells = [
+      file.original_name,
+      (file.kind || "").toUpperCase(),
+      labels.fileStatus[file.status] || file.status,
+      file.pages,
+      note,
+    ];
+    cells.forEach((text, index) => {
+      const cell = document.createElement("td");
+      cell.textContent = String(text);
+      if (index === 2) cell.className = file.status;
+      row.appendChild(cell);
+    });
+    return row;
+  }
+
+  if (main.dataset.screen === "batch" && main.dataset.status === "running") {
+    const body = document.getElementById("batch-files");
+    const labels = JSON.parse(body.dataset.labels);
+    let filesShown = -1;
+    follow(main.dataset.batchId, async (batch) => {
+      showProgress(main, batch, labels.batchStatus);
+      main.dataset.status = batch.status;
+      if (batch.files_checked === filesShown && batch.status === "running") return;
+      filesShown = batch.files_checked;
+      const files = await request(`/api/v1/batches/${main.dataset.batchId}/files?limit=500`);
+      body.replaceChildren(...files.items.map((file) => fileRow(file, labels)));
+    });
+  }
+
+  // --- upload from the browser ----------------------------------------------------------
+
+  const upload = document.getElementById("upload");
+  if (upload) {
+    upload.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const status = upload.querySelector("[data-upload-status]");
+      const button = upload.querySelector("button[type=submit]");
+      button.disabled = true;
+      status.textContent = "正在上传……";
+      try {
+        const accepted = await request("/api/v1/batches", {
+          method: "POST",
+          headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+          body: new FormData(upload),
+        });
+        status.textContent = "上传完成，正在打开批次……";
+        window.location.href = `/batches/${accepted.batch_id}`;
+      } catch (error) {
+        status.textContent = `上传失败：${error.message}`;
+        button.disabled = false;
+      }
+    });
+  }
+
+  // --- the field grid: move, type to replace, Enter saves and moves on, Esc restores ------
+
+  const grid = document.getElementById("field-grid");
+  if (grid) fieldGrid(grid);
+
+  function fieldGrid(grid) {
+    const cells = Array.from(grid.querySelectorAll(".cell"));
+    if (!cells.length) return;
+    const choices = JSON.parse(grid.dataset.choices || "[]");
+    const pending = new Map(); // cell → text being saved, so one value is saved once
+    let current = 0;
+
+    const inputOf = (cell) => cell.querySelector("input.value");
+    const editable = !inputOf(cells[0]).readOnly;
+
+    function toValue(text) {
+      const typed = text.trim();
+      if (!typed) return null;
+      for (const [index, [value, label]] of choices.entries()) {
+        const aliases = [label, label[0], String(index + 1), String(value)];
+        if (aliases.includes(typed)) return value;
+      }
+      return typed;
+    }
+
+    function toText(value) {
+      if (value === null || value === undefined) return "";
+      const choice = choices.find(([code]) => code === value);
+      return choice ? choice[1] : String(value);
+    }
+
+    function mark(cell, state, text) {
+      cell.classList.remove("saving", "saved", "failed");
+      if (state) cell.classList.add(state);
+      cell.querySelector(".state").textContent = text;
+    }
+
+    /** Save the cell's value if it changed (or, with `accept`, confirm an uncertain one). */
+    async function save(cell, accept) {
+      const input = inputOf(cell);
+      const text = input.value;
+      const uncertain = cell.dataset.needsReview === "true";
+      if (!editable || pending.get(cell) === text) return;
+      if (text === input.dataset.original && !(accept && uncertain)) return;
+      pending.set(cell, text);
+      mark(cell, "saving", "保存中……");
+      const url = `/api/v1/pages/${cell.dataset.pageId}/fields/${encodeURIComponent(cell.dataset.key)}`;
+      try {
+        const field = await request(url, {
+          method: "PUT",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify({ value: toValue(text) }),
+        });
+        const shown = toText(field.value);
+        if (input.value === text) input.value = shown; // unless typed over meanwhile
+        input.dataset.original = shown;
+        cell.dataset.needsReview = "false";
+        cell.classList.remove("uncertain");
+        mark(cell, "saved", "已保存");
+      } catch (error) {
+        mark(cell, "failed", `保存失败：${error.message}`);
+      } finally {
+        pending.delete(cell);
+      }
+    }
+
+    function go(index) {
+      cells[current].tabIndex = -1;
+      cells[current].classList.remove("editing");
+      current = Math.max(0, Math.min(cells.length - 1, index));
+      cells[current].tabIndex = 0;
+      cells[current].focus();
+      cells[current].scrollIntoView({ block: "nearest" });
+    }
+
+    function columns() {
+      const top = cells[0].offsetTop;
+      const inRow = cells.findIndex((cell) => cell.offsetTop !== top);
+      return inRow > 0 ? inRow : cells.length;
+    }
+
+    function edit(cell, text) {
+      const input = inputOf(cell);
+      if (!editable) return;
+      if (text !== undefined) input.value = text;
+      cell.classList.add("editing");
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    }
+
+    function restore(cell) {
+      const input = inputOf(cell);
+      input.value = input.dataset.original;
+      mark(cell, null, cell.dataset.needsReview === "true" ? "待核对" : "");
+    }
+
+    cells.forEach((cell, index) => {
+      const input = inputOf(cell);
+      cell.addEventListener("focusin", () => {
+        if (index !== current) {
+          cells[current].tabIndex = -1;
+          current = index;
+          cell.tabIndex = 0;
+        }
+      });
+      input.addEventListener("focus", () => cell.classList.add("editing"));
+      input.addEventListener("blur", () => {
+        cell.classList.remove("editing");
+        save(cell, false); // autosave what was typed
+      });
+      input.addEventListener("keydown", (event) => {
+        if (event.isComposing || !plainKey(event)) return;
+        if (event.key === "Enter") {
+          save(cell, true);
+          go(index + 1);
+        } else if (event.key === "Escape") {
+          restore(cell);
+          go(index);
+        } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+          save(cell, false);
+          go(index + (event.key === "ArrowDown" ? columns() : -columns()));
+        } else return;
+        event.preventDefault();
+      });
+      const image = cell.querySelector(".crop img");
+      if (image) {
+        image.addEventListener("error", () => {
+          const note = document.createElement("span");
+          note.className = "nocrop";
+          note.textContent = "图像缺失";
+          image.replaceWith(note);
+        });
+      }
+    });
+
+    grid.addEventListener("keydown", (event) => {
+      const cell = event.target.closest(".cell");
+      if (!cell || event.target !== cell || !plainKey(event)) return;
+      const index = cells.indexOf(cell);
+      const key = event.key;
+      if (key === "ArrowRight" || key === "j") go(index + 1);
+      else if (key === "ArrowLeft" || key === "k") go(index - 1);
+      else if (key === "ArrowDown") go(index + columns());
+      else if (key === "ArrowUp") go(index - columns());
+      else if (key === "Home") go(0);
+      else if (key === "End") go(cells.length - 1);
+      else if (key === "Enter") {
+        save(cell, true);
+        go(index + 1);
+      } else if (key === "Escape") restore(cell);
+      else if (key === "F2") edit(cell);
+      else if (key === "Backspace" || key === "Delete") edit(cell, "");
+      else if (key === "o") window.location.href = cell.querySelector("[data-open]").href;
+      else if (key === "Process") {
+        edit(cell, ""); // an input method is composing: let it write into the field
+        return;
+      } else if (key.length === 1) edit(cell, key);
+      else return;
+      event.preventDefault();
+    });
+
+    const acceptRest = document.getElementById("accept-rest");
+    if (acceptRest) {
+      acceptRest.addEventListener("click", async () => {
+        acceptRest.disabled = true;
+        for (const cell of cells) {
+          const input = inputOf(cell);
+          const untouched = input.value === input.dataset.original;
+          if (cell.dataset.needsReview === "true" && untouched && !cell.classList.contains("failed")) {
+            await save(cell, true);
+          }
+        }
+        acceptRest.disabled = false;
+      });
+    }
+
+    go(0);
+  }
+})();
