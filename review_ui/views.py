@@ -45,6 +45,7 @@ class Slot:
     kind: str
     has_box: bool
     review: bool
+    view: tuple[int, int, int, int] | None = None  # the cell with a margin, in page pixels
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,13 @@ def document_page(
     )
 
 
+def _crop_view(bbox: list[int]) -> tuple[int, int, int, int]:
+    """The window of the page image that shows a cell and a little around it."""
+    x, y, w, h = bbox
+    margin = max(4, round(0.1 * min(w, h)))
+    return (x - margin, y - margin, w + 2 * margin, h + 2 * margin)
+
+
 def page_layout(page: PageDetail) -> Layout:
     """Where each of the page's fields goes: header rows, then the form's row grid."""
     fields = {f.key: f for f in page.fields}
@@ -106,6 +114,7 @@ def page_layout(page: PageDetail) -> Layout:
             kind=spec.field_kind(key),
             has_box=bool(found and found.bbox),
             review=bool(found and found.needs_review),
+            view=_crop_view(found.bbox) if found and found.bbox else None,
         )
 
     parts: tuple[str, ...]

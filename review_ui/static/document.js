@@ -126,13 +126,13 @@ function start(config) {
 
   // --- moving around -------------------------------------------------------------------
 
+  // Uncertain fields in reading order, so the focus follows the card as it is read.
   const uncertain = () => fields.filter((f) => f.review);
 
   function next(f, step) {
     const list = uncertain();
-    const at = fields.indexOf(f);
-    const target = step > 0 ? list.find((g) => fields.indexOf(g) > at)
-      : list.slice().reverse().find((g) => fields.indexOf(g) < at);
+    const at = list.indexOf(f);
+    const target = at < 0 ? list.find((g) => fields.indexOf(g) > fields.indexOf(f)) : list[at + step];
     if (target) target.input.focus();
     else if (step > 0 && confirmButton) confirmButton.focus();
   }
@@ -406,6 +406,7 @@ function start(config) {
       setInterval(claim, CLAIM_RENEW_MS);
     }
     await link.load(detail.data);
+    root.dataset.order = uncertain().map((f) => f.key).join(" ");
     root.dataset.ready = "true";
     if (!config.editable) return;
     const first = uncertain()[0];

@@ -1,0 +1,238 @@
+"""A reviewer replayed in a real browser, keyboard only, over a freshly generated batch.
+
+Generates a batch (seed ≥ 10000 unless given), loads its roster and ingests it with the
+real commands, serves the app on loopback and drives Debian's Chromium with Playwright.
+For every card in review it opens the document page, moves to each field whose stored
+value differs from the generator's truth (Enter to the next uncertain field, or ↓/↑),
+types the true value and confirms with Ctrl+Enter. It reports keystrokes per card beyond
+the characters typed into wrong fields, seconds of UI time per card, page load times,
+and whether the database then equals the truth.
+
+    .venv/bin/python benchmarks/bench_review.py --members 3 [--seed N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+from sqlmodel import Session, select
+
+from benchmarks.bench_fields import import_roster
+from benchmarks.bench_pages import run_ingest
+from benchmarks.field_truth import same_value, truth_fields
+from forms.spec import field_kind
+from records.db import make_engine
+from records.models import Field, Member, PageStatus, SourceFile
+from records.models import Page as PageRow
+from samples.batch import generate_batch
+
+PASSWORD = "replay reviewer password"
+MANNER_KEYS = {"visit": "1", "phone": "2", "other": "3", None: "0"}
+
+
+@dataclass
+class Tally:
+    cards: int = 0
+    keystrokes: int = 0  # navigation, commits and confirmations
+    typed: int = 0  # characters typed into wrong fields
+    wrong_fields: int = 0
+    seconds: list[float] = field(default_factory=list)
+    loads_ms: list[float] = field(default_factory=list)
+
+
+def serve(data_dir: Path) -> tuple[str, uvicorn.Server, threading.Thread]:
+    os.environ["CARDSCAN_DATA_DIR"] = str(data_dir)
+    from api.app import create_app
+    from api.settings import Settings
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def truths_by_page(batch_dir: Path, data_dir: Path) -> dict[int, dict[str, Any]]:
+    manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
+    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
+    truths = {}
+    for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines():
+        t = json.loads(line)
+        truths[(group[t["source"]["file"]], t["source"]["page"])] = t
+    out = {}
+    with Session(make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")) as session:
+        for page, name in session.exec(select(PageRow, SourceFile.original_name).join(SourceFile)):
+            t = truths.get((group.get(name, name), page.page_no))
+            if t and page.form == t["form"] and page.form in ("service_card", "registration"):
+                assert page.id is not None
+                out[page.id] = t
+    return out
+
+
+def wrong_fields(session: Session, page_id: int, truth: dict[str, Any]) -> dict[str, Any]:
+    stored = {f.key: f.value for f in session.exec(select(Field).where(Field.page_id == page_id))}
+    return {
+        key: value
+        for key, value in truth_fields(truth).items()
+        if key in stored and not same_value(field_kind(key), value, stored[key])
+    }
+
+
+def type_value(page: Page, kind: str, value: Any) -> int:
+    """Type a true value into the focused field; returns the characters typed."""
+    if kind == "manner":
+        page.keyboard.press(MANNER_KEYS[value])
+        return 1
+    if kind == "signed":
+        page.keyboard.press("y" if value else "n")
+        return 1
+    if value is None:
+        page.keyboard.press("Backspace")
+        return 1
+    text = str(value)
+    page.keyboard.type(text)
+    return len(text)
+
+
+def active_index(page: Page, keys: list[str]) -> int | None:
+    key = page.evaluate(
+        "document.activeElement && document.activeElement.closest('.doc-field')"
+        " ? document.activeElement.closest('.doc-field').dataset.key : null"
+    )
+    return keys.index(key) if key in keys else None
+
+
+def move_to(page: Page, keys: list[str], order: list[str], target: int) -> int:
+    """Move focus to field ``target`` the cheapest way (Enter walks the uncertain fields in
+    reading order, ↓/↑ walk every field); returns the keys pressed."""
+    at = active_index(page, keys)
+    if at is None:  # on the confirm button: step back onto the fields
+        page.keyboard.press("Shift+Tab")
+        return 1 + move_to(page, keys, order, target)
+    by_enter = None
+    if keys[target] in order and target > at:  # Enter: the next uncertain field in reading order
+        by_enter = sum(1 for k in order if at < keys.index(k) <= target)
+    by_arrow = abs(target - at)
+    if by_enter is not None and by_enter <= by_arrow:
+        for _ in range(by_enter):
+            page.keyboard.press("Enter")
+        return by_enter
+    for _ in range(by_arrow):
+        page.keyboard.press("ArrowDown" if target > at else "ArrowUp")
+    return by_arrow
+
+
+def replay_card(page: Page, url: str, page_id: int, wrong: dict[str, Any], tally: Tally) -> None:
+    start = time.perf_counter()
+    page.goto(f"{url}/pages/{page_id}")
+    page.wait_for_function("document.getElementById('doc')?.dataset.ready === 'true'")
+    tally.loads_ms.append(1000 * (time.perf_counter() - start))
+    keys = page.evaluate("[...document.querySelectorAll('.doc-field')].map(e => e.dataset.key)")
+    order = page.evaluate("document.getElementById('doc').dataset.order").split()
+    typing = 0.0
+    for key in sorted(wrong, key=keys.index):
+        tally.keystrokes += move_to(page, keys, order, keys.index(key))
+        t0 = time.perf_counter()
+        tally.typed += type_value(page, field_kind(key), wrong[key])
+        typing += time.perf_counter() - t0
+        tally.wrong_fields += 1
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    tally.keystrokes += 1
+    tally.cards += 1
+    tally.seconds.append(time.perf_counter() - start - typing)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=None, help="default: a fresh one ≥ 10000")
+    parser.add_argument("--members", type=int, default=3)
+    parser.add_argument("--keep", type=Path, default=None)
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(10_000, 2**31)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="cardscan-review-"))
+    batch_dir, data_dir = root / "batch", root / "data"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    generate_batch(batch_dir, seed=seed, members=args.members)
+    year = int(json.loads((batch_dir / "manifest.json").read_text())["year"])
+    import_roster(batch_dir, data_dir, year)
+    run_ingest(batch_dir / "scans", data_dir, 2)
+    env = dict(os.environ, CARDSCAN_DATA_DIR=str(data_dir))
+    cardscan = Path(sys.executable).with_name("cardscan")
+    subprocess.run([str(cardscan), "user", "add", "replay", "--role", "reviewer",
+                    "--password-stdin"], input=PASSWORD + "\n", text=True, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    truths = truths_by_page(batch_dir, data_dir)
+    engine = make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")
+    url, server, thread = serve(data_dir)
+    tally = Tally()
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+        page.goto(f"{url}/login")
+        page.fill("input[name=name]", "replay")
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        for page_id, truth in sorted(truths.items()):
+            with Session(engine) as session:
+                row = session.get(PageRow, page_id)
+                if row is None or row.status != PageStatus.needs_review:
+                    continue
+                wrong = wrong_fields(session, page_id, truth)
+            replay_card(page, url, page_id, wrong, tally)
+        browser.close()
+    server.should_exit = True
+    thread.join(timeout=10)
+
+    left, unconfirmed, links = 0, 0, 0
+    with Session(engine) as session:
+        codes = {m.id: m.code for m in session.exec(select(Member))}
+        for page_id, truth in truths.items():
+            row = session.get(PageRow, page_id)
+            assert row is not None
+            unconfirmed += row.status != PageStatus.confirmed
+            left += len(wrong_fields(session, page_id, truth))
+            links += (codes.get(row.member_id or 0), row.contact_no if row.form == "service_card"
+                      else None) != (truth.get("member_code"), truth.get("contact_no"))
+    n = max(tally.cards, 1)
+    loads = sorted(tally.loads_ms)
+    print(f"seed {seed}: {tally.cards} cards replayed ({len(truths)} form pages)")
+    print(f"wrong fields fixed: {tally.wrong_fields} ({tally.typed} characters typed)")
+    print(f"keystrokes beyond typed characters: {tally.keystrokes} = "
+          f"{tally.keystrokes / n:.2f} per card")
+    print(f"UI seconds per card (typing excluded): mean {statistics.mean(tally.seconds):.2f}, "
+          f"median {statistics.median(tally.seconds):.2f}")
+    print(f"page load ms: median {statistics.median(loads):.0f}, "
+          f"p95 {loads[int(0.95 * (len(loads) - 1))]:.0f}, max {loads[-1]:.0f}")
+    print(f"after review: fields differing from truth {left}, pages not confirmed "
+          f"{unconfirmed}, links differing {links}")
+    print(f"kept in {root}")
+    return 0 if left == 0 and unconfirmed == 0 and links == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
