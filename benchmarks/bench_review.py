@@ -45,6 +45,7 @@ from records.models import Page as PageRow
 from samples.batch import generate_batch
 
 PASSWORD = "replay reviewer password"
+VERBOSE = "-v" in sys.argv
 MANNER_KEYS = {"visit": "1", "phone": "2", "other": "3", None: "0"}
 
 
@@ -66,8 +67,11 @@ def serve(data_dir: Path) -> tuple[str, uvicorn.Server, threading.Thread]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings()), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(Settings()), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -133,8 +137,16 @@ def move_to(page: Page, keys: list[str], order: list[str], target: int) -> int:
         page.keyboard.press("Shift+Tab")
         return 1 + move_to(page, keys, order, target)
     by_enter = None
-    if keys[target] in order and target > at:  # Enter: the next uncertain field in reading order
-        by_enter = sum(1 for k in order if at < keys.index(k) <= target)
+    there = keys[target]
+    if there in order:  # Enter walks the page's order of uncertain fields
+        here = keys[at]
+        if here in order:
+            steps = order.index(there) - order.index(here)
+            by_enter = steps if steps > 0 else None
+        else:  # off the list, Enter goes to the first uncertain field after this one
+            after = [k for k in order if keys.index(k) > at]
+            if after and order.index(there) >= order.index(after[0]):
+                by_enter = 1 + order.index(there) - order.index(after[0])
     by_arrow = abs(target - at)
     if by_enter is not None and by_enter <= by_arrow:
         for _ in range(by_enter):
@@ -153,8 +165,12 @@ def replay_card(page: Page, url: str, page_id: int, wrong: dict[str, Any], tally
     keys = page.evaluate("[...document.querySelectorAll('.doc-field')].map(e => e.dataset.key)")
     order = page.evaluate("document.getElementById('doc').dataset.order").split()
     typing = 0.0
-    for key in sorted(wrong, key=keys.index):
-        tally.keystrokes += move_to(page, keys, order, keys.index(key))
+    moves = []
+    rank = {k: (order.index(k) if k in order else len(order) + keys.index(k)) for k in wrong}
+    for key in sorted(wrong, key=rank.__getitem__):
+        moved = move_to(page, keys, order, keys.index(key))
+        moves.append(f"{key}{'' if key in order else '(unmarked)'}+{moved}")
+        tally.keystrokes += moved
         t0 = time.perf_counter()
         tally.typed += type_value(page, field_kind(key), wrong[key])
         typing += time.perf_counter() - t0
@@ -163,6 +179,8 @@ def replay_card(page: Page, url: str, page_id: int, wrong: dict[str, Any], tally
         page.keyboard.press("Control+Enter")
     tally.keystrokes += 1
     tally.cards += 1
+    if VERBOSE:
+        print(f"  page {page_id}: {len(order)} uncertain; moves {' '.join(moves) or '-'}")
     tally.seconds.append(time.perf_counter() - start - typing)
 
 
@@ -171,6 +189,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None, help="default: a fresh one ≥ 10000")
     parser.add_argument("--members", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument("-v", action="store_true", help="print each card's moves")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(10_000, 2**31)
     root = args.keep or Path(tempfile.mkdtemp(prefix="cardscan-review-"))
@@ -182,9 +201,14 @@ def main() -> int:
     run_ingest(batch_dir / "scans", data_dir, 2)
     env = dict(os.environ, CARDSCAN_DATA_DIR=str(data_dir))
     cardscan = Path(sys.executable).with_name("cardscan")
-    subprocess.run([str(cardscan), "user", "add", "replay", "--role", "reviewer",
-                    "--password-stdin"], input=PASSWORD + "\n", text=True, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(cardscan), "user", "add", "replay", "--role", "reviewer", "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     truths = truths_by_page(batch_dir, data_dir)
     engine = make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")
     url, server, thread = serve(data_dir)
@@ -216,20 +240,30 @@ def main() -> int:
             assert row is not None
             unconfirmed += row.status != PageStatus.confirmed
             left += len(wrong_fields(session, page_id, truth))
-            links += (codes.get(row.member_id or 0), row.contact_no if row.form == "service_card"
-                      else None) != (truth.get("member_code"), truth.get("contact_no"))
+            links += (
+                codes.get(row.member_id or 0),
+                row.contact_no if row.form == "service_card" else None,
+            ) != (truth.get("member_code"), truth.get("contact_no"))
     n = max(tally.cards, 1)
     loads = sorted(tally.loads_ms)
     print(f"seed {seed}: {tally.cards} cards replayed ({len(truths)} form pages)")
     print(f"wrong fields fixed: {tally.wrong_fields} ({tally.typed} characters typed)")
-    print(f"keystrokes beyond typed characters: {tally.keystrokes} = "
-          f"{tally.keystrokes / n:.2f} per card")
-    print(f"UI seconds per card (typing excluded): mean {statistics.mean(tally.seconds):.2f}, "
-          f"median {statistics.median(tally.seconds):.2f}")
-    print(f"page load ms: median {statistics.median(loads):.0f}, "
-          f"p95 {loads[int(0.95 * (len(loads) - 1))]:.0f}, max {loads[-1]:.0f}")
-    print(f"after review: fields differing from truth {left}, pages not confirmed "
-          f"{unconfirmed}, links differing {links}")
+    print(
+        f"keystrokes beyond typed characters: {tally.keystrokes} = "
+        f"{tally.keystrokes / n:.2f} per card"
+    )
+    print(
+        f"UI seconds per card (typing excluded): mean {statistics.mean(tally.seconds):.2f}, "
+        f"median {statistics.median(tally.seconds):.2f}"
+    )
+    print(
+        f"page load ms: median {statistics.median(loads):.0f}, "
+        f"p95 {loads[int(0.95 * (len(loads) - 1))]:.0f}, max {loads[-1]:.0f}"
+    )
+    print(
+        f"after review: fields differing from truth {left}, pages not confirmed "
+        f"{unconfirmed}, links differing {links}"
+    )
     print(f"kept in {root}")
     return 0 if left == 0 and unconfirmed == 0 and links == 0 else 1
 

@@ -53,6 +53,7 @@ function start(config) {
 
   function fill(f, data) {
     f.saved = data ? data.value : null;
+    f.confidence = data ? data.confidence : 0;
     f.target = f.saved;
     f.choice = f.saved;
     f.input.value = show(f, f.saved);
@@ -126,8 +127,10 @@ function start(config) {
 
   // --- moving around -------------------------------------------------------------------
 
-  // Uncertain fields in reading order, so the focus follows the card as it is read.
-  const uncertain = () => fields.filter((f) => f.review);
+  // Uncertain fields least sure first (then in reading order): the likeliest mistakes
+  // come first, so a reviewer reaches them with the fewest keys.
+  const uncertain = () => fields.filter((f) => f.review)
+    .sort((a, b) => a.confidence - b.confidence || fields.indexOf(a) - fields.indexOf(b));
 
   function next(f, step) {
     const list = uncertain();
