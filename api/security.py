@@ -7,10 +7,12 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
+from starlette.responses import Response
 
 from api.errors import AppError, TooManyAttempts
 from records import accounts
 from records.accounts import User
+from records.audit import record_event
 
 SESSION_COOKIE = "cardscan_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -21,6 +23,7 @@ _hasher = PasswordHasher()
 # Verifying against a real hash when the user does not exist keeps timing equal.
 _DUMMY_HASH = _hasher.hash("cardscan-no-such-user")
 MIN_PASSWORD = 10
+SESSION_LIFETIME = timedelta(hours=12)
 
 
 def hash_password(password: str) -> str:
@@ -58,3 +61,21 @@ def authenticate(session: Session, *, name: str, password: str) -> User | None:
         user.password_hash = _hasher.hash(password)
         session.add(user)
     return user
+
+
+def sign_in(session: Session, *, user: User, via: str, response: Response, secure: bool) -> str:
+    """Start a browser session for ``user``: the audited sign-in, committed, and its
+    HttpOnly SameSite=Strict cookie on ``response``; returns the session's CSRF token."""
+    token, row = accounts.start_session(session, user=user, lifetime=SESSION_LIFETIME)
+    record_event(session, actor=user.name, actor_id=user.id, action="login", detail={"via": via})
+    session.commit()
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
+    return row.csrf_token

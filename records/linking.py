@@ -28,8 +28,8 @@ from ocr.parse import (
     snap_vocabulary,
 )
 from records.models import Field, Member, Page, PageStatus, utcnow
+from records.record_checks import REVIEWER, check_phone, check_vocabulary
 
-REVIEWER = "reviewer"
 LINK_MIN_SCORE = 0.75
 """Below this combined evidence a page is not linked at all (a reviewer picks the person)."""
 PHONE_PULL = 0.3
@@ -214,9 +214,9 @@ def _link_page(session: Session, page: Page) -> int:
             member = next(m for m in roster if m.id == match.candidate.key)
             page.link_source = "handwriting"
     page.member_id = member.id if member else None
-    _check_phone(fields.get("member_phone"), member.phone if member else None, trusted=True)
-    _check_vocabulary(fields.get("sector"), member.sector if member else None, SECTORS)
-    _check_vocabulary(fields.get("committee"), member.committee if member else None, COMMITTEES)
+    check_phone(fields.get("member_phone"), member.phone if member else None, trusted=True)
+    check_vocabulary(fields.get("sector"), member.sector if member else None, SECTORS)
+    check_vocabulary(fields.get("committee"), member.committee if member else None, COMMITTEES)
     if page.form == "service_card":
         _link_contact(session, page, fields, member, code.contact_no if code else None)
     written = fields.get("committee")
@@ -264,7 +264,7 @@ def _link_contact(
         ok = match.candidate is not None and match.score >= LINK_MIN_SCORE
         page.contact_no = match.candidate.key if ok and match.candidate else None
     known = next((c for c in contacts if c.key == page.contact_no), None)
-    _check_phone(
+    check_phone(
         fields.get("contact_phone"),
         known.phone if known else None,
         trusted=known.trusted if known else False,
@@ -327,72 +327,6 @@ def _set_name(field: Field | None, parsed: Parsed, *, exact: bool = False) -> No
     field.confidence = confidence
     field.needs_review = needs_review("name", confidence)
     field.note = "from_code" if exact else parsed.note
-
-
-PHONE_SNAP_DIGITS = 2
-"""A read this many digits away from a roster phone of the same length is that phone."""
-PHONE_SNAP_FACTOR = 0.9
-DISAGREE_FACTOR = 0.5
-
-
-def _check_phone(field: Field | None, known: str | None, *, trusted: bool) -> None:
-    """Compare a written phone with the one on record: agreement confirms the read, a digit
-    or two off on the roster is a misread (the roster's number is taken), more is a question."""
-    if field is None or field.engine == REVIEWER or not field.raw:
-        return
-    ocr = float(field.ocr_confidence or 0.0)
-    parsed = parse_phone(normalize_text(field.raw))
-    if not known:  # nothing on record to compare with: the page's own read stands
-        field.value, field.note = parsed.value, parsed.note
-        field.confidence = field_confidence("phone", ocr=ocr, parsed=parsed)
-        field.needs_review = needs_review("phone", field.confidence)
-        return
-    read = _digits(parsed.value if isinstance(parsed.value, str) else field.raw)
-    target = _digits(known)
-    if read in (target, target.removeprefix("0523")):
-        confidence, value, note = (
-            field_confidence("phone", ocr=ocr, parsed=parsed),
-            parsed.value,
-            "agrees_with_record",
-        )
-    elif trusted and _digits_apart(read, target) <= PHONE_SNAP_DIGITS:
-        confidence, value, note = ocr * PHONE_SNAP_FACTOR, known, "snapped_to_roster"
-    else:
-        confidence = field_confidence("phone", ocr=ocr, parsed=parsed) * DISAGREE_FACTOR
-        value, note = parsed.value, "differs_from_record"
-    field.value, field.confidence, field.note = value, confidence, note
-    field.needs_review = needs_review("phone", confidence)
-
-
-def _check_vocabulary(
-    field: Field | None, known: str | None, table: dict[str, tuple[str, ...]]
-) -> None:
-    """A sector or committee that differs from the member's roster entry is a question."""
-    if field is None or field.engine == REVIEWER or not field.raw:
-        return
-    kind = "sector" if table is SECTORS else "committee"
-    parsed = snap_vocabulary(normalize_text(field.raw), table)
-    confidence = field_confidence(kind, ocr=float(field.ocr_confidence or 0.0), parsed=parsed)
-    field.note = parsed.note
-    if known and parsed.value != known:
-        confidence *= DISAGREE_FACTOR
-        field.note = "differs_from_record"
-    field.value, field.confidence = parsed.value, confidence
-    field.needs_review = needs_review(kind, confidence)
-
-
-def _digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit())
-
-
-def _digits_apart(a: str, b: str) -> int:
-    """Digits that differ between two numbers of the same length (a local number matched
-    against its 0523 form); different lengths are far apart."""
-    if len(a) != len(b) and len(b) == 12 and b.startswith("0523"):
-        b = b[4:]
-    if len(a) != len(b):
-        return len(a) + len(b)
-    return sum(x != y for x, y in zip(a, b, strict=True))
 
 
 def _read(field: Field | None) -> str | None:

@@ -18,8 +18,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import Principal, SessionDep, SettingsDep, current_principal
 from api.errors import AppError, NotAuthenticated
 from api.permissions import Can
-from api.routes.auth import SESSION_LIFETIME
-from api.security import SESSION_COOKIE, authenticate
+from api.security import SESSION_COOKIE, authenticate, sign_in
 from records import accounts
 from records.audit import record_event
 
@@ -86,19 +85,8 @@ def login_submit(
         record_event(session, actor=name[:64], action="login_failed")
         session.commit()
         return RedirectResponse("/login?error=bad", status_code=303)
-    token, _ = accounts.start_session(session, user=user, lifetime=SESSION_LIFETIME)
-    record_event(session, actor=user.name, actor_id=user.id, action="login", detail={"via": "form"})
-    session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=bool(settings.cookie_secure),
-        path="/",
-    )
+    sign_in(session, user=user, via="form", response=response, secure=bool(settings.cookie_secure))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

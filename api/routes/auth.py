@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from api.errors import AppError, NotFound
-from api.security import SESSION_COOKIE, authenticate
+from api.security import SESSION_COOKIE, authenticate, sign_in
 from records import accounts
 from records.accounts import ApiToken, ApiTokenPublic, UserPublic
 from records.audit import record_event
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-SESSION_LIFETIME = timedelta(hours=12)
 
 
 class Credentials(BaseModel):
@@ -54,22 +51,11 @@ def login(
         raise AppError(
             "用户名或密码错误。", "Wrong name or password.", code="bad_credentials", status=401
         )
-    token, row = accounts.start_session(session, user=user, lifetime=SESSION_LIFETIME)
-    record_event(
-        session, actor=user.name, actor_id=user.id, action="login", detail={"via": "password"}
-    )
-    session.commit()
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=bool(settings.cookie_secure),
-        path="/",
+    csrf = sign_in(
+        session, user=user, via="password", response=response, secure=bool(settings.cookie_secure)
     )
     del request
-    return SignedIn(user=UserPublic.model_validate(user), csrf_token=row.csrf_token)
+    return SignedIn(user=UserPublic.model_validate(user), csrf_token=csrf)
 
 
 @router.post("/logout", status_code=204)
