@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from forms.spec import R_CONTACT_ROWS
 from forms.vocabulary import COMMITTEES, SECTORS
 from ocr.confidence import field_confidence, needs_review
 from ocr.parse import (
@@ -235,7 +236,7 @@ def _link_contact(
     member: Member | None,
     code_contact: int | None,
 ) -> None:
-    contacts = _registered_contacts(session, member) if member else []
+    contacts = registered_contacts(session, member) if member else []
     name_field = fields.get("contact_name")
     read = _read(name_field)
     phone = _own_value(fields.get("contact_phone"), "phone")
@@ -271,8 +272,8 @@ def _link_contact(
     )
 
 
-def _registered_contacts(session: Session, member: Member) -> list[Candidate]:
-    """The contacts on the member's latest registration table of the year, as read."""
+def registration_of(session: Session, member: Member) -> tuple[Page, dict[str, Field]] | None:
+    """The member's latest form R (a confirmed one before any in review) and its fields."""
     forms = session.exec(
         select(Page)
         .where(
@@ -283,14 +284,23 @@ def _registered_contacts(session: Session, member: Member) -> list[Candidate]:
         .order_by(col(Page.status) == PageStatus.confirmed, col(Page.id))
     ).all()
     if not forms:
+        return None
+    form = forms[-1]
+    return form, {f.key: f for f in session.exec(select(Field).where(Field.page_id == form.id))}
+
+
+def registered_contacts(session: Session, member: Member) -> list[Candidate]:
+    """The contacts on the member's latest registration table, as read (or corrected)."""
+    found = registration_of(session, member)
+    if found is None:
         return []
-    fields = {f.key: f for f in session.exec(select(Field).where(Field.page_id == forms[-1].id))}
+    form, fields = found
     out = []
-    for no in range(1, 7):
+    for no in range(1, R_CONTACT_ROWS + 1):
         name_field = fields.get(f"contacts.{no}.name")
         name = _value(name_field)
         if name_field is not None and name:
-            trusted = name_field.engine == REVIEWER or forms[-1].status == PageStatus.confirmed
+            trusted = name_field.engine == REVIEWER or form.status == PageStatus.confirmed
             phone = _value(fields.get(f"contacts.{no}.phone"))
             out.append(
                 Candidate(no, name, phone=phone, trusted=trusted, confidence=_ocr(name_field))

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from forms.spec import field_kind
 from forms.vocabulary import COMMITTEES, SECTORS
 from ocr.parse import name_similarity, normalize_text
-from records.linking import Candidate, _registered_contacts, evidence
+from records.linking import Candidate, evidence, registered_contacts
 from records.models import Field, Member, Page
 
 LIMIT = 10
@@ -143,7 +143,7 @@ def _member_options(
 
 
 def _contact_options(session: Session, fields: dict[str, Field], member: Member) -> list[Option]:
-    contacts = _registered_contacts(session, member)
+    contacts = registered_contacts(session, member)
     name, phone = _said(fields.get("contact_name")), _said(fields.get("contact_phone"))
     ordered = sorted(contacts, key=lambda c: (-evidence(c, name=name, phone=phone), c.key))
     return [

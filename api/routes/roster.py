@@ -22,8 +22,8 @@ from api.permissions import Can
 from api.routes.paging import LimitQuery, OffsetQuery, Paginated
 from forms.spec import R_CONTACT_ROWS
 from records.audit import record_event
-from records.linking import relink_year
-from records.models import Field, Member, MemberPublic, Page, PageStatus, utcnow
+from records.linking import registration_of, relink_year
+from records.models import Field, Member, MemberPublic, PageStatus, utcnow
 from records.privacy import mask_value
 from records.review import ReviewError, normalize_value
 from records.roster import import_roster_rows
@@ -127,19 +127,10 @@ def get_member(member_id: int, viewer: Viewer, session: SessionDep) -> MemberPub
 def get_contacts(member_id: int, viewer: Viewer, session: SessionDep) -> MemberContacts:
     """The contacts on the member's latest form R (a confirmed one before any in review)."""
     member = visible_member(session, viewer, member_id)
-    forms = session.exec(
-        select(Page)
-        .where(
-            col(Page.member_id) == member.id,
-            col(Page.form) == "registration",
-            col(Page.status).in_([PageStatus.needs_review, PageStatus.confirmed]),
-        )
-        .order_by(col(Page.status) == PageStatus.confirmed, col(Page.id))
-    ).all()
-    if not forms:
+    found = registration_of(session, member)
+    if found is None:
         return MemberContacts(member_id=member_id, page_id=None, contacts=[])
-    form = forms[-1]
-    fields = {f.key: f for f in session.exec(select(Field).where(Field.page_id == form.id))}
+    form, fields = found
     contacts = []
     for no in range(1, R_CONTACT_ROWS + 1):
         values = {
