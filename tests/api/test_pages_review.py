@@ -17,7 +17,7 @@ from records.db import init_db, make_engine, session_scope
 from records.linking import link_pages
 from records.models import Page, PageStatus
 from tests.conftest import add_user
-from tests.records.test_linking import YEAR, Scans, add_roster, registration, service_card
+from tests.records.linking_data import YEAR, Scans, add_roster, registration, service_card
 
 CONTACT_PHONE = "13900000012"
 

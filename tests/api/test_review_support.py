@@ -22,7 +22,7 @@ from records.db import init_db, make_engine, session_scope
 from records.linking import link_pages
 from records.models import Field, Page, utcnow
 from tests.conftest import add_user
-from tests.records.test_linking import Scans, add_roster, registration, service_card
+from tests.records.linking_data import Scans, add_roster, registration, service_card
 
 BOX = (50, 40, 120, 30)  # x, y, w, h of the card's rows.1.date cell
 STALE = "此卡片已被他人修改，请刷新后再改。"

@@ -19,7 +19,7 @@ from records.claims import CLAIM_LIFETIME, ClaimConflict, claim_page, current_cl
 from records.db import init_db, make_engine
 from records.models import Page, utcnow
 from records.review import StaleWrite, confirm_page, correct_field
-from tests.records.test_linking import Scans, service_card
+from tests.records.linking_data import Scans, service_card
 
 
 @pytest.fixture

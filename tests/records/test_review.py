@@ -27,7 +27,7 @@ from records.review import (
     reopen_page,
     set_link,
 )
-from tests.records.test_linking import YEAR, Scans, add_roster, registration, service_card
+from tests.records.linking_data import YEAR, Scans, add_roster, registration, service_card
 
 
 @pytest.fixture

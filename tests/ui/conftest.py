@@ -39,7 +39,7 @@ from samples.content import Contact, Visit
 from samples.content import Member as SampleMember
 from samples.pages import fill_service_card
 from tests.conftest import TEST_PASSWORD, add_user
-from tests.records.test_linking import YEAR, Scans, add_roster, reading, registration
+from tests.records.linking_data import YEAR, Scans, add_roster, reading, registration
 
 CHROMIUM = Path("/usr/bin/chromium")
 IMAGE_SCALE = 0.5  # the sample sheet is 300 dpi; pages are stored near 150 dpi

@@ -23,7 +23,7 @@ from records.linking import link_pages
 from records.models import Field, PageStatus
 from records.review import FieldEdit
 from tests.conftest import TEST_PASSWORD, add_user
-from tests.records.test_linking import Scans, add_roster, registration
+from tests.records.linking_data import Scans, add_roster, registration
 from tests.ui.conftest import LiveServer, add_card, fields_to_review, open_document, page_row
 from tests.ui.conftest import sign_in as sign_in_as
 
