@@ -13,6 +13,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from records.corrections import ReviewError
+
 
 class AppError(Exception):
     """A failure with an HTTP status, a code and a message in Chinese and English."""
@@ -73,6 +75,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.message_en), exc.status)
+
+    @app.exception_handler(ReviewError)
+    async def _review_refused(_: Request, exc: ReviewError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.message_en), exc.status)
 
     @app.exception_handler(StarletteHTTPException)

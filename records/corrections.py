@@ -17,6 +17,7 @@ class ReviewError(Exception):
     """A review action refused, with a message for the reviewer and one in English."""
 
     code = "review_refused"
+    status = 409  # the HTTP status the API answers with
 
     def __init__(self, message: str, message_en: str) -> None:
         super().__init__(message_en)
@@ -28,24 +29,28 @@ class InvalidValue(ReviewError, ValueError):
     """A value that does not fit its field (or a link to nobody); the input must change."""
 
     code = "invalid_value"
+    status = 422  # the HTTP status the API answers with
 
 
 class UnknownField(ReviewError):
     """A field key that the page's form does not have."""
 
     code = "unknown_field"
+    status = 404  # the HTTP status the API answers with
 
 
 class TransitionRefused(ReviewError):
     """The page's status does not allow this action (reopen it first, or it failed)."""
 
     code = "invalid_transition"
+    status = 409  # the HTTP status the API answers with
 
 
 class StaleWrite(ReviewError):
     """The change was made on an older version of the page than the stored one."""
 
     code = "stale_write"
+    status = 409  # the HTTP status the API answers with
 
     def __init__(self, expected: int | None = None) -> None:
         super().__init__(

@@ -18,7 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.deps import ExpectedVersion, Principal, SessionDep, SettingsDep, require
-from api.errors import AppError, NotFound
+from api.errors import NotFound
 from api.permissions import Can
 from api.routes.paging import LimitQuery, OffsetQuery, Paginated
 from api.routes.roster import visible_member
@@ -26,7 +26,7 @@ from api.settings import Settings
 from records import crud, review
 from records.models import Field, FieldPublic, Page, PageDetail, PagePublic, PageStatus, SourceFile
 from records.privacy import is_personal, mask_value
-from records.review import FieldEditPublic, ReviewError
+from records.review import FieldEditPublic
 
 router = APIRouter(prefix="/pages", tags=["pages"], dependencies=[Depends(require(Can.see_pages))])
 Viewer = Annotated[Principal, Depends(require(Can.see_pages))]
@@ -170,17 +170,14 @@ def correct_field(
 ) -> FieldSaved:
     """Set one field to the reviewer's value (normalized like a read: ISO dates, …)."""
     page = visible_page(session, reviewer, page_id)
-    try:
-        field = review.correct_field(
-            session,
-            page=page,
-            key=key,
-            value=correction.value,
-            user=reviewer.user,
-            expected_version=version,
-        )
-    except ReviewError as e:
-        raise _refused(e) from e
+    field = review.correct_field(
+        session,
+        page=page,
+        key=key,
+        value=correction.value,
+        user=reviewer.user,
+        expected_version=version,
+    )
     session.commit()
     session.refresh(field)
     saved = _mask_field(FieldPublic.model_validate(field), reviewer)
@@ -195,17 +192,14 @@ def set_link(
     page = visible_page(session, reviewer, page_id)
     if link.member_id is not None:
         visible_member(session, reviewer, link.member_id)
-    try:
-        review.set_link(
-            session,
-            page=page,
-            member_id=link.member_id,
-            contact_no=link.contact_no,
-            user=reviewer.user,
-            expected_version=version,
-        )
-    except ReviewError as e:
-        raise _refused(e) from e
+    review.set_link(
+        session,
+        page=page,
+        member_id=link.member_id,
+        contact_no=link.contact_no,
+        user=reviewer.user,
+        expected_version=version,
+    )
     session.commit()
     return _detail(session, reviewer, page_id)
 
@@ -215,10 +209,7 @@ def confirm_page(
     page_id: int, reviewer: Reviewer, session: SessionDep, version: ExpectedVersion
 ) -> PageDetail:
     page = visible_page(session, reviewer, page_id)
-    try:
-        review.confirm_page(session, page=page, user=reviewer.user, expected_version=version)
-    except ReviewError as e:
-        raise _refused(e) from e
+    review.confirm_page(session, page=page, user=reviewer.user, expected_version=version)
     session.commit()
     return _detail(session, reviewer, page_id)
 
@@ -232,16 +223,13 @@ def reject_page(
     version: ExpectedVersion,
 ) -> PageDetail:
     page = visible_page(session, reviewer, page_id)
-    try:
-        review.reject_page(
-            session,
-            page=page,
-            reason=rejection.reason,
-            user=reviewer.user,
-            expected_version=version,
-        )
-    except ReviewError as e:
-        raise _refused(e) from e
+    review.reject_page(
+        session,
+        page=page,
+        reason=rejection.reason,
+        user=reviewer.user,
+        expected_version=version,
+    )
     session.commit()
     return _detail(session, reviewer, page_id)
 
@@ -256,16 +244,13 @@ def reopen_page(
 ) -> PageDetail:
     """Back to review, for a reason (kept in the page's notes and the audit trail)."""
     page = visible_page(session, reviewer, page_id)
-    try:
-        review.reopen_page(
-            session,
-            page=page,
-            reason=reopening.reason,
-            user=reviewer.user,
-            expected_version=version,
-        )
-    except ReviewError as e:
-        raise _refused(e) from e
+    review.reopen_page(
+        session,
+        page=page,
+        reason=reopening.reason,
+        user=reviewer.user,
+        expected_version=version,
+    )
     session.commit()
     return _detail(session, reviewer, page_id)
 
@@ -326,17 +311,3 @@ def _summary(page: Page, source: SourceFile, fields_to_review: int) -> PageSumma
         fields_to_review=fields_to_review,
     )
     return PageSummary.model_validate(data)
-
-
-_STATUS = {
-    review.InvalidValue: 422,
-    review.UnknownField: 404,
-    review.TransitionRefused: 409,
-    review.StaleWrite: 409,
-}
-
-
-def _refused(error: ReviewError) -> AppError:
-    """A refused review action as the API's error: 422 bad value, 404 no such field, 409 status."""
-    status = next((s for cls, s in _STATUS.items() if isinstance(error, cls)), 409)
-    return AppError(error.message, error.message_en, code=error.code, status=status)

@@ -25,7 +25,7 @@ from records.audit import record_event
 from records.linking import registration_of, relink_year
 from records.models import Field, Member, MemberPublic, PageStatus, utcnow
 from records.privacy import mask_value
-from records.review import ReviewError, normalize_value
+from records.review import normalize_value
 from records.roster import import_roster_rows
 from records.roster_file import MAX_FILE_BYTES, RosterFileError, read_roster_bytes
 
@@ -276,14 +276,12 @@ def _checked(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     if isinstance(out.get("code"), str):
         out["code"] = out["code"].upper()
-    try:
-        for key, kind in (("name", "name"), ("sector", "sector"), ("committee", "committee")):
-            if key in out and out[key] is not None:
-                out[key] = normalize_value(kind, out[key])
-        if out.get("phone") is not None:
-            out["phone"] = normalize_value("phone", out["phone"])
-    except ReviewError as e:
-        raise AppError(e.message, e.message_en, code=e.code, status=422) from e
+    # A value that does not fit raises InvalidValue: 422 through the app's error handler.
+    for key, kind in (("name", "name"), ("sector", "sector"), ("committee", "committee")):
+        if key in out and out[key] is not None:
+            out[key] = normalize_value(kind, out[key])
+    if out.get("phone") is not None:
+        out["phone"] = normalize_value("phone", out["phone"])
     if "name" in out and values.get("name") is not None and not out["name"]:
         raise AppError("姓名不能为空。", "name cannot be blank.", code="invalid_value", status=422)
     return out
