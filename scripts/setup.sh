@@ -9,6 +9,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-chi-sim poppler-utils
   fonts-lxgw-wenkai fonts-arphic-ukai fonts-arphic-uming fonts-noto-cjk fonts-wqy-zenhei
   chromium
+  postgresql redis-server libreoffice-calc-nogui
 )
 
 missing=()
