@@ -129,32 +129,95 @@ def active_index(page: Page, keys: list[str]) -> int | None:
     return keys.index(key) if key in keys else None
 
 
-def move_to(page: Page, keys: list[str], order: list[str], target: int) -> int:
-    """Move focus to field ``target`` the cheapest way (Enter walks the uncertain fields in
-    reading order, ↓/↑ walk every field); returns the keys pressed."""
-    at = active_index(page, keys)
-    if at is None:  # on the confirm button: step back onto the fields
-        page.keyboard.press("Shift+Tab")
-        return 1 + move_to(page, keys, order, target)
-    by_enter = None
-    there = keys[target]
-    if there in order:  # Enter walks the page's order of uncertain fields
-        here = keys[at]
-        if here in order:
-            steps = order.index(there) - order.index(here)
-            by_enter = steps if steps > 0 else None
-        else:  # off the list, Enter goes to the first uncertain field after this one
-            after = [k for k in order if keys.index(k) > at]
-            if after and order.index(there) >= order.index(after[0]):
-                by_enter = 1 + order.index(there) - order.index(after[0])
-    by_arrow = abs(target - at)
-    if by_enter is not None and by_enter <= by_arrow:
-        for _ in range(by_enter):
-            page.keyboard.press("Enter")
-        return by_enter
-    for _ in range(by_arrow):
-        page.keyboard.press("ArrowDown" if target > at else "ArrowUp")
-    return by_arrow
+KEYED_KINDS = frozenset({"manner", "signed"})
+SUGGESTING_KINDS = frozenset({"name", "sector", "committee"})  # ↓/↑ pick a suggestion
+
+
+@dataclass(frozen=True)
+class Nav:
+    """How keys move focus on one document page, as the page itself reports it."""
+
+    keys: list[str]
+    order: list[str]  # the uncertain fields, in the order Enter visits them
+    moves: dict[str, dict[str, str | None]]  # field → arrow key → field
+
+    def after(self, here: str | None, key: str, typed: bool) -> str | bool | None:
+        """Where `key` takes the focus from `here` (None: the confirm button); False when
+        the key does not move (a caret move inside a just-typed value, a suggestion pick)."""
+        if here is None:
+            if key == "ArrowDown":
+                return self.keys[0]
+            return self.keys[-1] if key == "ArrowUp" else False
+        kind = field_kind(here)
+        if key == "Enter":
+            if here in self.order:
+                at = self.order.index(here)
+                return self.order[at + 1] if at + 1 < len(self.order) else None
+            later = [k for k in self.order if self.keys.index(k) > self.keys.index(here)]
+            return later[0] if later else None
+        vertical = key in ("ArrowUp", "ArrowDown")
+        if typed and kind not in KEYED_KINDS and (
+            key == "ArrowLeft" or (kind in SUGGESTING_KINDS and vertical)
+        ):
+            return False
+        target = self.moves[here].get(key)
+        return target if target else False
+
+
+def shortest_path(nav: Nav, here: str | None, there: str, typed: bool) -> list[str] | None:
+    """The fewest keys from `here` to field `there`: breadth-first over Enter and the arrows,
+    moving as the page moves."""
+    paths: dict[str | None, list[str]] = {here: []}
+    frontier: list[str | None] = [here]
+    while there not in paths and frontier:
+        step: list[str | None] = []
+        for at in frontier:
+            for key in ("Enter", "ArrowDown", "ArrowUp", "ArrowRight", "ArrowLeft"):
+                to = nav.after(at, key, typed and at == here)
+                if to is not False and to not in paths:
+                    assert not isinstance(to, bool)
+                    paths[to] = [*paths[at], key]
+                    step.append(to)
+        frontier = step
+    return paths.get(there)
+
+
+def move_to(page: Page, nav: Nav, here: str | None, there: str, typed: bool) -> tuple[int, str]:
+    """Press the fewest keys that take the focus to `there`; returns their count and signs."""
+    path = shortest_path(nav, here, there, typed)
+    assert path is not None, (here, there)
+    for key in path:
+        page.keyboard.press(key)
+    assert active_key(page) == there, (here, there, path, active_key(page))
+    return len(path), "".join(ARROW_SIGNS.get(k, "⏎") for k in path)
+
+
+ARROW_SIGNS = {"ArrowDown": "↓", "ArrowUp": "↑", "ArrowRight": "→", "ArrowLeft": "←"}
+
+
+def active_key(page: Page) -> str | None:
+    key: str | None = page.evaluate(
+        "document.activeElement && document.activeElement.closest('.doc-field')"
+        " ? document.activeElement.closest('.doc-field').dataset.key : null"
+    )
+    return key
+
+
+def route(nav: Nav, start: str | None, wrong: dict[str, Any]) -> list[str]:
+    """The order to fix the wrong fields in: greedily the nearest next, as a reviewer who
+    sees the whole card would (distances by the same keys, without pressing them)."""
+    left, here, typed, out = set(wrong), start, False, []
+    while left:
+        best = min(left, key=lambda k: (steps(nav, here, k, typed), nav.keys.index(k)))
+        out.append(best)
+        left.remove(best)
+        here, typed = best, True
+    return out
+
+
+def steps(nav: Nav, here: str | None, there: str, typed: bool) -> int:
+    path = shortest_path(nav, here, there, typed)
+    return 10**6 if path is None else len(path)
 
 
 def replay_card(page: Page, url: str, page_id: int, wrong: dict[str, Any], tally: Tally) -> None:
@@ -162,25 +225,30 @@ def replay_card(page: Page, url: str, page_id: int, wrong: dict[str, Any], tally
     page.goto(f"{url}/pages/{page_id}")
     page.wait_for_function("document.getElementById('doc')?.dataset.ready === 'true'")
     tally.loads_ms.append(1000 * (time.perf_counter() - start))
-    keys = page.evaluate("[...document.querySelectorAll('.doc-field')].map(e => e.dataset.key)")
-    order = page.evaluate("document.getElementById('doc').dataset.order").split()
+    info = page.evaluate(
+        "({keys: [...document.querySelectorAll('.doc-field')].map(e => e.dataset.key),"
+        " order: document.getElementById('doc').dataset.order,"
+        " moves: document.getElementById('doc').dataset.moves})"
+    )
+    nav = Nav(info["keys"], info["order"].split(), json.loads(info["moves"]))
     typing = 0.0
     moves = []
-    rank = {k: (order.index(k) if k in order else len(order) + keys.index(k)) for k in wrong}
-    for key in sorted(wrong, key=rank.__getitem__):
-        moved = move_to(page, keys, order, keys.index(key))
-        moves.append(f"{key}{'' if key in order else '(unmarked)'}+{moved}")
+    here, typed = active_key(page), False
+    for key in route(nav, here, wrong):
+        moved, trace = move_to(page, nav, here, key, typed)
+        moves.append(f"{key}{'' if key in nav.order else '(unmarked)'}{trace or '·'}")
         tally.keystrokes += moved
         t0 = time.perf_counter()
         tally.typed += type_value(page, field_kind(key), wrong[key])
         typing += time.perf_counter() - t0
         tally.wrong_fields += 1
+        here, typed = key, True
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
     tally.keystrokes += 1
     tally.cards += 1
     if VERBOSE:
-        print(f"  page {page_id}: {len(order)} uncertain; moves {' '.join(moves) or '-'}")
+        print(f"  page {page_id}: {len(nav.order)} uncertain; moves {' '.join(moves) or '-'}")
     tally.seconds.append(time.perf_counter() - start - typing)
 
 

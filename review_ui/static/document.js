@@ -132,6 +132,35 @@ function start(config) {
   const uncertain = () => fields.filter((f) => f.review)
     .sort((a, b) => a.confidence - b.confidence || fields.indexOf(a) - fields.indexOf(b));
 
+  // Arrows move like a spreadsheet: ↓/↑ to the same column of the next/previous row (the
+  // header fields are one column), ←/→ to the previous/next field — unless the reviewer is
+  // editing inside the value (the caret is not at that end of it).
+  const ARROWS = { ArrowDown: [1, 0], ArrowUp: [-1, 0], ArrowRight: [0, 1], ArrowLeft: [0, -1] };
+  const ROW_KEY = /^(rows|contacts)\.(\d+)\./;
+
+  function place(f) {
+    const m = ROW_KEY.exec(f.key);
+    if (!m) return { row: fields.filter((g) => !ROW_KEY.test(g.key)).indexOf(f), col: 0 };
+    const header = fields.filter((g) => !ROW_KEY.test(g.key)).length;
+    const row = fields.filter((g) => ROW_KEY.exec(g.key)?.[2] === m[2]);
+    return { row: header + Number(m[2]) - 1, col: row.indexOf(f) };
+  }
+
+  function neighbour(f, down, right) {
+    if (right) return fields[fields.indexOf(f) + right];
+    const at = place(f);
+    const row = fields.filter((g) => place(g).row === at.row + down);
+    return row[Math.min(at.col, row.length - 1)];
+  }
+
+  function leavesSideways(f, right) {
+    const input = f.input;
+    if (input.readOnly || !input.value) return true;
+    const { selectionStart: start, selectionEnd: end, value } = input;
+    if (start === 0 && end === value.length) return true; // whole value selected: not editing
+    return right > 0 ? start === value.length : end === 0;
+  }
+
   function next(f, step) {
     const list = uncertain();
     const at = list.indexOf(f);
@@ -167,9 +196,10 @@ function start(config) {
       closeList(f);
       commit(f);
       next(f, e.shiftKey ? -1 : 1);
-    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    } else if (e.key in ARROWS && !e.shiftKey && !e.ctrlKey && !e.metaKey && !e.altKey
+               && (ARROWS[e.key][0] !== 0 || leavesSideways(f, ARROWS[e.key][1]))) {
       e.preventDefault();
-      const g = fields[fields.indexOf(f) + (e.key === "ArrowDown" ? 1 : -1)];
+      const g = neighbour(f, ...ARROWS[e.key]);
       if (g) g.input.focus();
     } else if (e.key === "Escape") {
       e.preventDefault();
@@ -380,6 +410,9 @@ function start(config) {
       const dialog = $("doc-keys-dialog");
       dialog.querySelector(".doc-keys-copy").replaceChildren($("doc-keylist").cloneNode(true));
       dialog.showModal();
+    } else if (e.target === confirmButton && (e.key === "ArrowDown" || e.key === "ArrowUp") && fields.length) {
+      e.preventDefault(); // from the confirm button back onto the first or the last field
+      fields[e.key === "ArrowDown" ? 0 : fields.length - 1].input.focus();
     } else if (e.key === "Enter" && e.target === document.body && config.editable && !uncertain().length) {
       e.preventDefault();
       confirmAndNext();
@@ -410,6 +443,10 @@ function start(config) {
     }
     await link.load(detail.data);
     root.dataset.order = uncertain().map((f) => f.key).join(" ");
+    // Where each key moves from each field (read by the review benchmark and the tests).
+    root.dataset.moves = JSON.stringify(Object.fromEntries(fields.map((f) => [f.key, {
+      ArrowDown: neighbour(f, 1, 0)?.key, ArrowUp: neighbour(f, -1, 0)?.key,
+      ArrowRight: neighbour(f, 0, 1)?.key, ArrowLeft: neighbour(f, 0, -1)?.key }])));
     root.dataset.ready = "true";
     if (!config.editable) return;
     const first = uncertain()[0];

@@ -257,3 +257,38 @@ def test_the_page_lays_out_form_r_and_is_read_only_for_office(settings: Settings
     assert html.count("disabled>") >= len(keys)  # office looks, does not edit
     assert "doc-confirm" not in html and "doc-reopen" not in html
     assert client.get("/pages/999999").status_code == 404
+
+
+def test_arrows_move_through_the_card_like_a_spreadsheet(
+    live_server: LiveServer, new_context: Any
+) -> None:
+    card = add_card(live_server, doubtful={})
+    page = sign_in_as(new_context(), live_server, "甲", next_path=f"/pages/{card}")
+    open_document(page)
+    keys = page.keyboard
+    keys.press("ArrowDown")  # from the confirm button onto the first field
+    assert focused_key(page) == "year"
+    for _ in range(7):  # the header fields are one column
+        keys.press("ArrowDown")
+    assert focused_key(page) == "rows.1.date"
+    keys.press("ArrowRight")
+    keys.press("ArrowRight")
+    assert focused_key(page) == "rows.1.content"
+    keys.press("ArrowDown")  # the same column of the next row
+    keys.press("ArrowDown")
+    assert focused_key(page) == "rows.3.content"
+    keys.press("ArrowUp")
+    assert focused_key(page) == "rows.2.content"
+    keys.press("End")  # editing inside the value: the caret moves, not the focus
+    keys.press("ArrowLeft")
+    assert focused_key(page) == "rows.2.content"
+    keys.press("Escape")  # whole value selected again
+    keys.press("ArrowLeft")
+    assert focused_key(page) == "rows.2.manner"
+    keys.press("ArrowUp")  # from the first record row up into the header's last field
+    keys.press("ArrowUp")
+    assert focused_key(page) == "committee"
+    moves = page.evaluate("JSON.parse(document.getElementById('doc').dataset.moves)")
+    assert "ArrowDown" not in moves["rows.8.signed"]  # nowhere below the last row
+    assert moves["rows.4.date"]["ArrowUp"] == "rows.3.date"
+    assert edits(live_server, card) == []
