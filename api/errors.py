@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from records.corrections import ReviewError
+from records.db import NulInText
 
 
 class AppError(Exception):
@@ -80,6 +81,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReviewError)
     async def _review_refused(_: Request, exc: ReviewError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message, exc.message_en), exc.status)
+
+    @app.exception_handler(NulInText)
+    async def _nul_in_text(_: Request, exc: NulInText) -> JSONResponse:
+        del exc
+        return JSONResponse(
+            error_body(
+                "invalid_input",
+                "输入中含有无效的空字符（NUL），请删除后重试。",
+                "The input contains a NUL character; remove it and try again.",
+            ),
+            422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

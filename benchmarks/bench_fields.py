@@ -49,7 +49,8 @@ def import_roster(batch_dir: Path, data_dir: Path, year: int) -> None:
     )
 
 
-def score_run(batch_dir: Path, data_dir: Path) -> Scores:
+def score_run(batch_dir: Path, data_dir: Path, database_url: str | None = None) -> Scores:
+    """Scores of the run stored in `database_url` (default: the data dir's SQLite file)."""
     manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
     group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
     duplicates = {f["file"] for f in manifest["files"] if f.get("duplicate_of")}
@@ -58,7 +59,7 @@ def score_run(batch_dir: Path, data_dir: Path) -> Scores:
         for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     scores = Scores()
-    engine = make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")
+    engine = make_engine(database_url or f"sqlite:///{data_dir / 'cardscan.db'}")
     with Session(engine) as session:
         codes = {m.id: m.code for m in session.exec(select(Member))}
         pages: dict[tuple[str, int], Page] = {}

@@ -12,5 +12,23 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy"
 .venv/bin/mypy "${packages[@]}"
-echo "== pytest"
+
+# The suite runs twice: on SQLite (the embedded default), then on PostgreSQL with Redis —
+# every test that touches the database, the API, the screens and the queue workers, leaving
+# out only the pure image and OCR tests. Both servers are throwaway, on Unix sockets.
+source scripts/services.sh
+trap stop_test_services EXIT
+start_test_services
+postgres_url=$CARDSCAN_TEST_DATABASE_URL
+unset CARDSCAN_TEST_DATABASE_URL
+
+echo "== pytest (SQLite)"
 .venv/bin/python -m pytest -q "$@"
+
+echo "== pytest (PostgreSQL $postgres_url, Redis)"
+if (($#)); then
+  CARDSCAN_TEST_DATABASE_URL=$postgres_url .venv/bin/python -m pytest -q "$@"
+else
+  CARDSCAN_TEST_DATABASE_URL=$postgres_url .venv/bin/python -m pytest -q \
+    --ignore=tests/ocr --ignore=tests/samples
+fi

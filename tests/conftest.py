@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from api.settings import Settings
+from tests.db.servers import drop_template, fresh_database, on_postgres
 
 TESTS_DIR = Path(__file__).parent
 BAD_FILES_DIR = TESTS_DIR / "data" / "bad"
@@ -22,6 +23,8 @@ BAD_FILE_CODES = {
     "bomb-60000x60000.png": "too_many_pixels",
     "empty.pdf": "empty_file",
     "encrypted.pdf": "encrypted_pdf",
+    "huge-30000x30000.jpg": "too_many_pixels",
+    "notes-named-as-photo.jpg": "unsupported_type",
     "notes-named-as-scan.pdf": "unsupported_type",
     "truncated.jpg": "image_decode_error",
     "truncated.pdf": "corrupt_pdf",
@@ -39,12 +42,29 @@ _SETTINGS_ENV = (
 )
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    del session
+    drop_template()
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own: a SQLite file under tmp_path, or a fresh PostgreSQL
+    database when CARDSCAN_TEST_DATABASE_URL names a server (tests/db/servers.py)."""
+    with fresh_database(tmp_path / "data") as url:
+        yield url
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Iterator[Settings]:
     """Settings of a fresh installation under tmp_path, also set in the environment for the CLI."""
     for name in _SETTINGS_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CARDSCAN_DATA_DIR", str(tmp_path / "data"))
+    if on_postgres():
+        monkeypatch.setenv("CARDSCAN_DATABASE_URL", database_url)
     monkeypatch.setenv("CARDSCAN_WORKERS", "2")
     monkeypatch.setenv("CARDSCAN_DPI", "100")  # small renders keep the suite fast
     yield Settings()

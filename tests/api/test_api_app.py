@@ -12,6 +12,7 @@ from api.app import create_app
 from api.cli import app as cli
 from api.settings import Settings
 from tests.conftest import Scans, add_user
+from tests.db.servers import use_another_installation
 
 
 @pytest.fixture
@@ -77,9 +78,12 @@ def test_review_pages_render_in_chinese(client: TestClient) -> None:
 
 
 def test_another_data_dir_sees_nothing(
-    client: TestClient, tmp_path: object, monkeypatch: pytest.MonkeyPatch, settings: Settings
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    request: pytest.FixtureRequest,
 ) -> None:
-    monkeypatch.setenv("CARDSCAN_DATA_DIR", str(settings.data_dir.parent / "elsewhere"))
+    use_another_installation(monkeypatch, request, settings.data_dir.parent / "elsewhere")
     elsewhere = Settings()
     # The first installation's token means nothing here.
     with TestClient(create_app(elsewhere), headers=dict(client.headers)) as stranger:

@@ -23,8 +23,8 @@ from tests.records.linking_data import Scans, service_card
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'claims.db'}")
+def engine(database_url: str) -> Engine:
+    engine = make_engine(database_url)
     init_db(engine)
     return engine
 
@@ -95,7 +95,8 @@ def test_an_older_database_gains_the_new_page_columns(tmp_path: Path) -> None:
             if not any(c in line for c in ("version", "claimed_by", "claimed_at"))
         ]
         old = re.sub(r",\s*\)$", "\n)", "\n".join(lines))
-        db.executescript(f"DROP TABLE page; {old};")
+        # ... and no migration stamp: a database made by create_all before migrations.
+        db.executescript(f"DROP TABLE page; {old}; DROP TABLE alembic_version;")
     engine = make_engine(f"sqlite:///{path}")
     init_db(engine)
     names = {c["name"] for c in inspect(engine).get_columns("page")}

@@ -11,8 +11,10 @@ from api.settings import Settings
 from records import crud
 from records.db import init_db, make_engine, session_scope
 from records.models import PageStatus
+from tests.db.servers import on_postgres
 
 
+@pytest.mark.skipif(on_postgres(), reason="SQLite pragmas; the run is on PostgreSQL")
 def test_sqlite_runs_in_wal_with_foreign_keys(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     init_db(engine)
