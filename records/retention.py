@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from forms.spec import field_kind
 from records.audit import record_event
+from records.contacts import clear_personal_data as clear_contacts_of
 from records.models import Batch, Field, Member, Page, SourceFile, utcnow
 
 log = logging.getLogger(__name__)
@@ -114,11 +115,18 @@ def apply_retention(
     for member in members:
         member.phone, member.updated_at = None, now
         session.add(member)
+    # Contacts copied from old forms R lose names, phones and addresses too (rows stay).
+    contacts_cleared = clear_contacts_of(session, old_ids)
     record_event(
         session,
         actor=actor,
         action="retention_applied",
-        detail={"keep_years": keep_years, "first_kept_year": first_kept, **result.counts()},
+        detail={
+            "keep_years": keep_years,
+            "first_kept_year": first_kept,
+            **result.counts(),
+            "contacts": contacts_cleared,
+        },
     )
     return result
 

@@ -109,4 +109,6 @@ def screen_context(user: Principal) -> dict[str, object]:
         "user": user.user,
         "csrf_token": user.csrf_token,
         "can_see_pages": user.can(Can.see_pages),
+        "can_see_roster": user.can(Can.see_roster),
+        "can_see_reports": user.can(Can.see_reports),
     }

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -178,6 +178,53 @@ def get_batch(batch_id: int, viewer: Viewer, session: SessionDep) -> BatchProgre
         pages_failed=counts.page_count(PageStatus.failed),
     )
     return BatchProgress.model_validate(data)
+
+
+class BatchUpdate(BaseModel):
+    """What a clerk may change on a batch: the day its forms reached the office, its name."""
+
+    received_date: date | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_BATCH_NAME)
+
+
+@router.patch("/{batch_id}", summary="Set a batch's received date or name")
+def update_batch(
+    batch_id: int, request: BatchUpdate, uploader: Uploader, session: SessionDep
+) -> BatchPublic:
+    """Set the day the batch's forms reached the office (null: the scan day counts), which
+    decides whether forms R and cards were on time; or rename the batch. Audited."""
+    from records.contacts import sync_contacts_of_batch
+
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise _no_batch(batch_id)
+    changes = request.model_dump(exclude_unset=True)
+    if changes.get("name") is not None:
+        changes["name"] = changes["name"].strip() or batch.name
+    if "name" in changes and changes["name"] is None:
+        del changes["name"]
+    changed = sorted(k for k, v in changes.items() if getattr(batch, k) != v)
+    for key in changed:
+        setattr(batch, key, changes[key])
+    if changed:
+        session.add(batch)
+        if "received_date" in changed:
+            sync_contacts_of_batch(session, batch_id)
+        record_event(
+            session,
+            actor=uploader.name,
+            actor_id=uploader.id,
+            action="batch_changed",
+            target_type="batch",
+            target_id=batch_id,
+            detail={
+                "batch_id": batch_id,
+                "changed": changed,
+                "received_date": batch.received_date.isoformat() if batch.received_date else None,
+            },
+        )
+        session.commit()
+    return crud.batch_public(batch)
 
 
 @router.get("/{batch_id}/files")

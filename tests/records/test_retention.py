@@ -284,7 +284,11 @@ def test_old_pages_lose_personal_data_and_keep_the_tally(
         phones = {m.year: m.phone for m in session.exec(select(Member))}
         assert phones == {OLD: None, RECENT: "13912345678"}
         edits = session.connection().execute(
-            text("SELECT page_id, key, ocr_value, old_value, new_value FROM field_edit")
+            # As stored (JSON text): PostgreSQL's driver would decode a json column.
+            text(
+                "SELECT page_id, key, CAST(ocr_value AS TEXT), CAST(old_value AS TEXT), "
+                "CAST(new_value AS TEXT) FROM field_edit"
+            )
         )
         assert sorted(tuple(r) for r in edits) == sorted(
             [

@@ -26,8 +26,8 @@ WANG = RosterRow(4, "JJ0003", "王五", "九三学社", None, None, standing=Fal
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'roster.db'}")
+def session(database_url: str) -> Iterator[Session]:
+    engine = make_engine(database_url)
     init_db(engine)
     with Session(engine) as session:
         yield session
