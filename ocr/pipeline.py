@@ -1,6 +1,8 @@
 """The page-analysis pipeline: a scan in, a straightened page cut into field cells out.
 
-Stages, each a pure function over arrays (see ``docs/ARCHITECTURE.md``):
+A form printed by cardscan (``forms/pdf.py``) is aligned by its four corner marks
+and cut by its printed layout (``ocr/fiducials.py``). Any other page goes through
+the stages below, each a pure function over arrays (see ``docs/ARCHITECTURE.md``):
 
 1. shrink the scan to a working size and mark its ink;
 2. find the largest ruled table and its four corners (skew, any quarter turn
@@ -14,10 +16,14 @@ Stages, each a pure function over arrays (see ``docs/ARCHITECTURE.md``):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
+from forms.geometry import MM_PER_INCH
 from ocr import cleanup
+from ocr.fiducials import MarkAlignment, align_by_marks, quarter_turns
 from ocr.geometry import (
     Matrix,
     as_tuple,
@@ -38,6 +44,9 @@ TABLE_LONG_SIDE = 1100  # px of the table's long side while its cells are found
 # Measured on 44 generated blank backsides (at most 1.3e-5) against cover letters
 # (at least 0.014) and phone photos of cards (at least 0.22): a wide gap.
 BLANK_DARK_FRACTION = 0.001
+ALIGNED_BY_MARKS = "aligned_by_marks"  # notes: how the page was cut, and what it carries
+CODE_PRINTED = "code_printed"
+MARKS_DISAGREE = "marks_grid_mismatch"
 
 # Nominal printed sizes (mm): the table's width sets the output scale, margins
 # around the tables keep the title, year, code and notes on the page.
@@ -49,13 +58,52 @@ MARGINS_MM = {  # left, top, right, bottom
 
 
 def analyze_page(gray: np.ndarray, options: AnalysisOptions | None = None) -> PageAnalysis:
-    """Straighten, classify and cut one grayscale page into its field cells."""
+    """Straighten, classify and cut one grayscale page into its field cells.
+
+    A form printed by cardscan is aligned by its corner marks and cut by its printed
+    layout; any other page (or a printed one whose lines disagree) by its ruled grid.
+    """
     options = options or AnalysisOptions()
     if gray.ndim == 3:
         gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
     small, shrink = cleanup.resize_to_long_side(gray, WORK_LONG_SIDE)
     raw_to_small = scale_matrix(shrink)
+    marked = align_by_marks(small)
+    if marked is not None and marked.aligned:
+        return _from_marks(gray, marked, raw_to_small, options)
+    analysis = _from_grid(gray, small, raw_to_small, options)
+    if marked is not None:  # four marks, but the ruled lines are not where the layout says
+        analysis = replace(analysis, notes=(*analysis.notes, MARKS_DISAGREE))
+    return analysis
 
+
+def _from_marks(
+    gray: np.ndarray, marked: MarkAlignment, raw_to_small: Matrix, options: AnalysisOptions
+) -> PageAnalysis:
+    """The whole printed page, upright at ``output_dpi``; every cell from the layout."""
+    geometry = marked.geometry
+    raw_to_page = scale_matrix(options.output_dpi / MM_PER_INCH) @ marked.mm_from_image
+    raw_to_page = raw_to_page @ raw_to_small
+    page_size = geometry.page_px(options.output_dpi)
+    page = cv2.warpPerspective(
+        gray, raw_to_page, page_size, flags=cv2.INTER_LINEAR, borderValue=255
+    )
+    fields = {key: Box(*rect.px(options.output_dpi)) for key, rect in geometry.cells.items()}
+    notes = (ALIGNED_BY_MARKS, CODE_PRINTED) if marked.code_printed else (ALIGNED_BY_MARKS,)
+    return PageAnalysis(
+        form=geometry.form,
+        rotation=90 * quarter_turns(marked.mm_from_image),
+        transform=as_tuple(raw_to_page),
+        image=cleanup.flatten_background(page),
+        fields=fields,
+        notes=notes,
+    )
+
+
+def _from_grid(
+    gray: np.ndarray, small: np.ndarray, raw_to_small: Matrix, options: AnalysisOptions
+) -> PageAnalysis:
+    """Find the ruled table, match it against forms R and S, and cut the page by it."""
     ink = cleanup.ink_mask(small)
     tables = find_tables(ink)
     if not tables:

@@ -13,6 +13,15 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from forms import spec
+from forms.geometry import (
+    A4_PORTRAIT_MM,
+    A5_LANDSCAPE_MM,
+    R_CONTACT_COLUMNS,
+    R_MEMBER_COLUMNS,
+    S_HEADER_COLUMNS,
+    S_RECORD_COLUMNS,
+    page_px,
+)
 from samples.fonts import PRINTED_FAMILIES, FontFace, load_font, printed_faces
 from samples.printing import (
     Box,
@@ -29,8 +38,10 @@ from samples.printing import (
 )
 
 FORM_DPI = 300
-A4_PORTRAIT = (2480, 3508)
-A5_LANDSCAPE = (2480, 1748)
+# Paper sizes and nominal column proportions come from the printed layout
+# (forms/geometry.py); margins, row heights and fonts vary per print run here.
+A4_PORTRAIT = page_px(A4_PORTRAIT_MM, FORM_DPI)
+A5_LANDSCAPE = page_px(A5_LANDSCAPE_MM, FORM_DPI)
 
 
 @dataclass(frozen=True)
@@ -174,7 +185,7 @@ def draw_service_card(rng: random.Random, style: PrintStyle, *, year: int, year_
     rec_row_h = min(row_hs // spec.S_RECORD_ROWS, int(rng.uniform(118, 140) * s))
     label_font = load_font(style.face, label_size)
 
-    head_widths = split_widths(table_w, _jittered([0.12, 0.21, 0.12, 0.21, 0.12, 0.22], style))
+    head_widths = split_widths(table_w, _jittered(list(S_HEADER_COLUMNS), style))
     head = _band(x0, head_widths, y, [head_h, head_h], style, bottom_outer=not style.one_table)
     draw_grid(draw, head, style.ink)
     for r, (labels, keys) in enumerate(zip(spec.S_HEADER_LABELS, spec.S_HEADER_KEYS, strict=True)):
@@ -198,7 +209,7 @@ def draw_service_card(rng: random.Random, style: PrintStyle, *, year: int, year_
                      style.ink, align=style.section_align, pad=10, bold=True)
         y += rec_title_h
 
-    rec_widths = split_widths(table_w, _jittered([0.07, 0.16, 0.26, 0.33, 0.18], style, 6))
+    rec_widths = split_widths(table_w, _jittered(list(S_RECORD_COLUMNS), style, 6))
     heights = [rec_head_h] + [rec_row_h] * spec.S_RECORD_ROWS
     rec = _band(x0, rec_widths, y, heights, style, top_outer=not style.one_table)
     draw_grid(draw, rec, style.ink)
@@ -280,9 +291,10 @@ def draw_registration(rng: random.Random, style: PrintStyle, *, card_code: str |
     draw_text_in(draw, outer.cell(0, 0), spec.R_SECTION_MEMBER, label_font, style.ink,
                  align=style.section_align, pad=30, bold=True)
     y = outer.ys[-1]
-    member_widths = split_widths(table_w, _jittered([0.16, 0.34, 0.16, 0.34], style))
-    members = _band(x0, member_widths, y, [member_h, member_h], style, top_outer=False,
-                    bottom_outer=False)
+    member_widths = split_widths(table_w, _jittered(list(R_MEMBER_COLUMNS), style))
+    members = _band(
+        x0, member_widths, y, [member_h, member_h], style, top_outer=False, bottom_outer=False
+    )
     draw_grid(draw, members, style.ink)
     for r, (labels, keys) in enumerate(zip(spec.R_MEMBER_LABELS, spec.R_MEMBER_KEYS, strict=True)):
         for c, (label, key) in enumerate(zip(labels, keys, strict=True)):
@@ -294,7 +306,7 @@ def draw_registration(rng: random.Random, style: PrintStyle, *, card_code: str |
     draw_text_in(draw, section.cell(0, 0), spec.R_SECTION_CONTACTS, label_font, style.ink,
                  align=style.section_align, pad=30, bold=True)
     y = section.ys[-1]
-    contact_widths = split_widths(table_w, _jittered([0.09, 0.19, 0.27, 0.45], style, 5))
+    contact_widths = split_widths(table_w, _jittered(list(R_CONTACT_COLUMNS), style, 5))
     heights = [col_head_h] + [contact_h] * spec.R_CONTACT_ROWS
     contacts = _band(x0, contact_widths, y, heights, style, top_outer=False)
     draw_grid(draw, contacts, style.ink)

@@ -74,6 +74,29 @@ def fill_service_card(rng: random.Random, member: Member, contact: Contact, visi
     else:
         raw_year = str(year) if rng.random() < 0.8 else f"{year}年"
         fields = {"year": _write(canvas, form, "year", year, raw_year, member_hand, rng)}
+    fields.update(write_card_header(canvas, form, member, contact, member_hand, rng))
+    rows = write_record_rows(canvas, form, visits, contact, contact_hand, rng)
+    return FilledSheet(
+        "service_card",
+        tint_paper(canvas, rng),
+        dict(form.cells),
+        code,
+        member.code,
+        contact.no,
+        fields,
+        rows=rows,
+    )
+
+
+def write_card_header(
+    canvas: np.ndarray,
+    form: FlatForm,
+    member: Member,
+    contact: Contact,
+    hand: Writer,
+    rng: random.Random,
+) -> dict[str, Field]:
+    """The member writes their own details and the contact's in the card's header table."""
     header = {
         "member_name": (member.name, member.name),
         "sector": (member.sector, sector_raw(member.sector, rng)),
@@ -82,26 +105,54 @@ def fill_service_card(rng: random.Random, member: Member, contact: Contact, visi
         "contact_phone": (contact.phone, phone_raw(contact.phone, rng)),
         "committee": (member.committee, committee_raw(member.committee, rng)),
     }
+    fields = {}
     for key, (value, raw) in header.items():
         blank = key.endswith("phone") and rng.random() < 0.04
-        fields[key] = _write(canvas, form, key, value, None if blank else raw, member_hand, rng)
+        fields[key] = _write(canvas, form, key, value, None if blank else raw, hand, rng)
+    return fields
+
+
+def write_record_rows(
+    canvas: np.ndarray,
+    form: FlatForm,
+    visits: list[Visit],
+    contact: Contact,
+    hand: Writer,
+    rng: random.Random,
+) -> list[dict[str, Any]]:
+    """The contact writes each visit in a row (date style and tick style of their own)."""
     style = pick_date_style(rng)
     mark = rng.choices(("check", "cross", "fill"), (7, 2, 1))[0]
     rows = []
     for i in range(1, spec.S_RECORD_ROWS + 1):
         if i <= len(visits):
-            rows.append(_write_visit(canvas, form, i, visits[i - 1], contact, contact_hand,
-                                     rng, style, mark))
+            rows.append(
+                _write_visit(canvas, form, i, visits[i - 1], contact, hand, rng, style, mark)
+            )
         else:
-            rows.append({"no": i, "date": truth_field(None, None),
-                         "manner": truth_field(None, None), "content": truth_field(None, None),
-                         "signed": truth_field(False, None)})
-    return FilledSheet("service_card", tint_paper(canvas, rng), dict(form.cells), code,
-                       member.code, contact.no, fields, rows=rows)
+            rows.append(
+                {
+                    "no": i,
+                    "date": truth_field(None, None),
+                    "manner": truth_field(None, None),
+                    "content": truth_field(None, None),
+                    "signed": truth_field(False, None),
+                }
+            )
+    return rows
 
 
-def _write_visit(canvas: np.ndarray, form: FlatForm, i: int, visit: Visit, contact: Contact,
-                 writer: Writer, rng: random.Random, style: str, mark: str) -> dict[str, Any]:
+def _write_visit(
+    canvas: np.ndarray,
+    form: FlatForm,
+    i: int,
+    visit: Visit,
+    contact: Contact,
+    writer: Writer,
+    rng: random.Random,
+    style: str,
+    mark: str,
+) -> dict[str, Any]:
     """One record row: date in the writer's usual style (sometimes another), tick, text, name."""
     if rng.random() < 0.15:
         style = pick_date_style(rng)
@@ -137,6 +188,23 @@ def fill_registration(rng: random.Random, member: Member, contacts: list[Contact
         "committee": _write(canvas, form, "committee", member.committee,
                             committee_raw(member.committee, rng), hand, rng),
     }
+    rows = write_contact_rows(canvas, form, contacts, hand, rng)
+    return FilledSheet(
+        "registration",
+        tint_paper(canvas, rng),
+        dict(form.cells),
+        code,
+        member.code,
+        None,
+        fields,
+        contacts=rows,
+    )
+
+
+def write_contact_rows(
+    canvas: np.ndarray, form: FlatForm, contacts: list[Contact], hand: Writer, rng: random.Random
+) -> list[dict[str, Any]]:
+    """The member writes each contact in the row of its number (name, phone, address)."""
     rows = []
     by_no = {c.no: c for c in contacts}
     for i in range(1, spec.R_CONTACT_ROWS + 1):
@@ -148,5 +216,4 @@ def fill_registration(rng: random.Random, member: Member, contacts: list[Contact
             value, raw = written.get(key, (None, None))
             row[key] = _write(canvas, form, f"contacts.{i}.{key}", value, raw, hand, rng)
         rows.append(row)
-    return FilledSheet("registration", tint_paper(canvas, rng), dict(form.cells), code,
-                       member.code, None, fields, contacts=rows)
+    return rows

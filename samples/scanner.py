@@ -128,15 +128,26 @@ def _uniform_or_centre(rng: random.Random, low: float, high: float) -> float:
     return rng.uniform(low, high) if high > low else (low + high) / 2
 
 
-def flatbed_scan(sheet: np.ndarray, rng: random.Random, *, dpi: int, gray: bool, k: int,
-                 crop_to_sheet: bool, skew: float) -> Capture:
-    """A sheet on a flatbed (whole glass with grey lid) or through a feeder (cropped to it)."""
+def flatbed_scan(
+    sheet: np.ndarray,
+    rng: random.Random,
+    *,
+    dpi: int,
+    gray: bool,
+    k: int,
+    crop_to_sheet: bool,
+    skew: float,
+    sheet_dpi: int = FORM_DPI,
+) -> Capture:
+    """A sheet on a flatbed (whole glass with grey lid) or through a feeder (cropped to it).
+
+    The matrix maps pixels of the sheet, drawn at ``sheet_dpi``, to the scan at ``dpi``."""
     gen = np.random.default_rng(rng.randrange(2**32))
     # The sheet lies turned on the glass; the bed itself stays upright.
     turn, _ = quarter_turn(k, sheet.shape[1], sheet.shape[0])
     sheet = np.ascontiguousarray(np.rot90(sheet, k))
     h, w = sheet.shape[:2]
-    s = dpi / FORM_DPI
+    s = dpi / sheet_dpi
     if crop_to_sheet:
         margin = rng.uniform(0.0, 0.06) * dpi
         out_w, out_h = int(w * s + 2 * margin), int(h * s + 2 * margin)
