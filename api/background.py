@@ -14,18 +14,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from fastapi import FastAPI
-from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from api.ingest_command import ingest_options
 from api.settings import Settings
+from api.task_queue import RedisPageQueue, queue_in_use
 from api.uploads import Upload
 from ingest.batch import run_batch
+from ingest.batch_plan import write_plan
 from records import crud
 from records.batch_store import DatabaseBatchStore
 from records.db import session_scope
-from records.models import Batch, BatchStatus, FileStatus, Page, PageStatus, SourceFile
+from records.models import Batch, BatchStatus, FileStatus, PageStatus
+from records.page_jobs import batch_counts
 
 log = logging.getLogger(__name__)
 _runner_lock = threading.Lock()
@@ -52,7 +53,12 @@ class IngestRunner:
         self._lock = threading.Lock()
 
     def submit(self, job: IngestJob) -> None:
-        """Queue a batch; start the worker thread if it is not running yet."""
+        """Queue a batch; start the worker thread if it is not running yet. The batch's plan
+        (its files) is written first: a server stopped before it gets to the batch leaves
+        what `cardscan serve` at its next start ingests (api/resume.py)."""
+        files = job.upload.files
+        write_plan(self.settings.storage_root, job.batch_id, [f.path for f in files],
+                   {f.path: f.name for f in files})  # fmt: skip
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
@@ -81,13 +87,19 @@ class IngestRunner:
                 received_date=job.received_date,
                 batch_id=job.batch_id,
                 display_names={f.path: f.name for f in files},
+                # With Redis, queue workers analyse the pages and close the batch.
+                page_queue=(
+                    RedisPageQueue(self.settings, self.engine)
+                    if queue_in_use(self.settings)
+                    else None
+                ),
             )
         except Exception as e:  # one broken batch must not stop the thread for the next ones
             # Exception messages may name files; the log keeps ids and types only.
             log.error("batch %d: ingest stopped by %s", job.batch_id, type(e).__name__)
             mark_interrupted(self.engine, batch_id=job.batch_id)
-        finally:
-            job.upload.discard()
+            return  # the uploaded files stay for `cardscan batch resume`
+        job.upload.discard()
 
 
 def runner_for(app: FastAPI) -> IngestRunner:
@@ -98,38 +110,6 @@ def runner_for(app: FastAPI) -> IngestRunner:
             runner = IngestRunner(app.state.settings, app.state.engine)
             app.state.ingest_runner = runner
         return runner
-
-
-@dataclass(frozen=True)
-class BatchCounts:
-    """A batch's files and pages by status, counted from its rows (live while it runs)."""
-
-    files: dict[str, int]
-    pages: dict[str, int]
-    pages_planned: int  # pages of the files checked so far
-
-    def file_count(self, status: FileStatus) -> int:
-        return self.files.get(status, 0)
-
-    def page_count(self, status: PageStatus) -> int:
-        return self.pages.get(status, 0)
-
-
-def batch_counts(session: Session, *, batch_id: int) -> BatchCounts:
-    """Count a batch's files and pages as stored so far."""
-    files = session.exec(
-        select(SourceFile.status, func.count(), func.sum(SourceFile.pages))
-        .where(SourceFile.batch_id == batch_id)
-        .group_by(SourceFile.status)
-    ).all()
-    pages = session.exec(
-        select(Page.status, func.count()).where(Page.batch_id == batch_id).group_by(Page.status)
-    ).all()
-    return BatchCounts(
-        files={str(status): int(n) for status, n, _ in files},
-        pages={str(status): int(n) for status, n in pages},
-        pages_planned=sum(int(planned or 0) for _, _, planned in files),
-    )
 
 
 def mark_interrupted(engine: Engine, *, batch_id: int) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import signal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,15 +19,20 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from api.settings import Settings
+from api.task_queue import RedisPageQueue, await_queued_batch, queue_in_use
 from ingest.batch import run_batch
+from ingest.batch_lock import batch_is_live
+from ingest.batch_plan import read_plan
 from ingest.files import discover_files, sha256_file
 from ingest.types import BatchReport, FileReport, IngestOptions, PageOutcome
 from ocr.recognize import RecognitionOptions
 from ocr.types import AnalysisOptions
+from records.batch_resume import batches_holding, unfinished_batches
 from records.batch_store import DatabaseBatchStore
-from records.db import init_db, make_engine
+from records.db import init_db, make_engine, session_scope
 from review_ui.labels import FORM_LABELS
 
 BYTES_PER_MB = 1024 * 1024
@@ -42,7 +49,7 @@ def ingest_options(
 ) -> IngestOptions:
     """Pipeline options from the settings (the only place the two meet)."""
     return IngestOptions(
-        data_dir=settings.data_dir,
+        data_dir=settings.storage_root,  # stored files and pages (the data dir by default)
         workers=workers or settings.workers,
         render_dpi=settings.dpi,
         max_file_bytes=settings.max_file_mb * BYTES_PER_MB,
@@ -79,6 +86,11 @@ class ProgressObserver:
         if self.pages_task is not None:
             self.progress.advance(self.pages_task)
 
+    def show_stored(self, pages: int) -> None:
+        """Pages stored so far by queue workers."""
+        if self.pages_task is not None:
+            self.progress.update(self.pages_task, completed=pages)
+
 
 def ingest_paths(
     settings: Settings,
@@ -88,11 +100,23 @@ def ingest_paths(
     workers: int | None = None,
     received_date: date | None = None,
     name: str | None = None,
+    batch_id: int | None = None,
+    display_names: dict[Path, str] | None = None,
 ) -> BatchReport:
-    """Run one batch into the configured database with a live progress bar."""
+    """Run one batch into the configured database with a live progress bar.
+
+    Without ``batch_id``, a batch that a killed run left unfinished and that holds any of
+    these files is continued (only what it lacks is done); otherwise a new batch starts.
+    """
     engine = make_engine(settings.database_url)
     init_db(engine)
     store = DatabaseBatchStore(engine)
+    if batch_id is None:
+        batch_id = continuable_batch(settings, engine, paths)
+        if batch_id is not None:
+            console.print(f"继续未完成的批次 continuing interrupted batch {batch_id}")
+    if batch_id is not None:
+        paths, display_names = with_planned_files(settings, batch_id, paths, display_names or {})
     batch_name = name or f"批次 {datetime.now():%Y-%m-%d %H:%M}"
     progress = Progress(
         TextColumn("{task.description}"),
@@ -102,18 +126,72 @@ def ingest_paths(
         console=console,
         disable=not console.is_terminal,
     )
+    # With CARDSCAN_REDIS_URL, queue workers analyse the pages; this waits for them.
+    page_queue = RedisPageQueue(settings, engine) if queue_in_use(settings) else None
     try:
-        with progress:
-            return run_batch(
+        with progress, _sigterm_interrupts():
+            observer = ProgressObserver(progress)
+            report = run_batch(
                 list(paths),
                 options=ingest_options(settings, workers=workers, received_date=received_date),
                 store=store,
                 name=batch_name,
                 received_date=received_date,
-                observer=ProgressObserver(progress),
+                observer=observer,
+                batch_id=batch_id,
+                display_names=display_names,
+                page_queue=page_queue,
             )
+            if page_queue is not None:
+                await_queued_batch(engine, report, observer.show_stored)
+            return report
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a service stop) ends the run like Ctrl+C: the batch is closed as interrupted."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        del signum, frame
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def with_planned_files(
+    settings: Settings, batch_id: int, paths: Sequence[Path], names: dict[Path, str]
+) -> tuple[list[Path], dict[Path, str]]:
+    """The files a continued batch was first given (those still on disk, in their first
+    order, so ids and "first seen" are as in a run never interrupted), then ``paths``."""
+    planned = [e for e in read_plan(settings.storage_root, batch_id) if e.path.is_file()]
+    return [*(e.path for e in planned), *paths], {**{e.path: e.name for e in planned}, **names}
+
+
+def continuable_batch(settings: Settings, engine: Engine, paths: Sequence[Path]) -> int | None:
+    """The newest unfinished batch, not being run by a live process, that holds any of these
+    files (by content); None when there is none (the usual case costs one query)."""
+    with session_scope(engine) as session:
+        unfinished = {b.id for b in unfinished_batches(session) if b.id is not None}
+    unfinished = {b for b in unfinished if not batch_is_live(settings.storage_root, b)}
+    if not unfinished:
+        return None
+    hashes: set[str] = set()
+    for path in discover_files(paths):
+        if path.is_file():
+            hashes.add(sha256_file(path))
+    with session_scope(engine) as session:
+        holding = batches_holding(session, sha256s=hashes) & unfinished
+    return max(holding) if holding else None
 
 
 def all_already_ingested(settings: Settings, paths: Sequence[Path]) -> bool:
@@ -146,6 +224,15 @@ def print_summary(report: BatchReport, console: Console) -> None:
         console.print(table)
     for failed in (f for f in report.files if f.status == "failed"):
         console.print(f"[red]✗ {failed.error_code}[/red] {failed.message}", highlight=False)
+    for resumed in (f for f in report.files if f.status == "resumed"):
+        console.print(f"[yellow]↻ 补全 resumed[/yellow] {resumed.message}", highlight=False)
+    for dup in report.duplicate_pages:
+        what = "同一页 same page" if dup.kind == "same_page" else "可能重复 possible re-scan"
+        console.print(
+            f"[yellow]≡ {what}[/yellow] {dup.file_name} p.{dup.page_no} = "
+            f"{dup.original_file_name} p.{dup.original_page_no} (batch {dup.original_batch_id})",
+            highlight=False,
+        )
 
 
 def write_report(report: BatchReport, target: Path) -> None:

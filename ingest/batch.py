@@ -15,15 +15,19 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from ingest.batch_lock import BatchInUse, batch_is_live, hold_batch_lock
+from ingest.batch_plan import write_plan
 from ingest.errors import FileTooLarge, IngestError
 from ingest.files import check_readable, discover_files, sha256_file, sniff_kind, store_original
 from ingest.pages import count_pages
+from ingest.queue import PageQueue
 from ingest.store import BatchStore
 from ingest.types import (
     BatchReport,
     FileRecord,
     FileReport,
     IngestOptions,
+    KnownFile,
     PageJob,
     PageOutcome,
 )
@@ -67,19 +71,29 @@ def run_batch(
     observer: BatchObserver | None = None,
     batch_id: int | None = None,
     display_names: Mapping[Path, str] | None = None,
+    page_queue: PageQueue | None = None,
 ) -> BatchReport:
     """Ingest files and folders as one batch; bad files are reported and the rest goes on.
 
-    ``batch_id`` continues a batch the caller already started (an upload shows it at once);
-    ``display_names`` gives the name a user knows a file by when its path is generated.
+    ``batch_id`` continues a batch the caller already started (an upload shows it at once)
+    or one an interrupted run left: files it already holds are not added again and only
+    their missing pages are analysed. ``display_names`` gives the name a user knows a file
+    by when its path is generated (or is a stored copy, named explicitly). With
+    ``page_queue`` the pages go to queue workers, which store them and close the batch.
     """
     observer = observer or SilentObserver()
     names = display_names or {}
-    files = [f for f in discover_files(paths) if not _is_own_data(f, options)]
+    named = set(paths)
+    files = [f for f in discover_files(paths) if f in named or not _is_own_data(f, options)]
     if batch_id is None:
         batch_id = store.start_batch(name=name, received_date=received_date)
+    lock = hold_batch_lock(options.data_dir, batch_id)
+    if not lock.held:
+        raise BatchInUse(batch_id)
+    write_plan(options.data_dir, batch_id, files, names)
     report = BatchReport(batch_id=batch_id)
     log.info("batch %d started with %d files", batch_id, len(files))
+    planned: set[int] = set()  # stored files whose missing pages this run analyses
     try:
         jobs: list[PageJob] = []
         for done, path in enumerate(files, start=1):
@@ -89,11 +103,16 @@ def run_batch(
                 batch_id=batch_id,
                 options=options,
                 store=store,
+                planned=planned,
             )
             report.files.append(file_report)
+            report.resumed_batches.update(j.batch_id for j in file_jobs if j.batch_id != batch_id)
             jobs.extend(file_jobs)
             observer.file_checked(file_report, done=done, total=len(files))
         observer.pages_planned(len(jobs))
+        if page_queue is not None:  # queue workers analyse, store and close the batch
+            page_queue.submit(batch_id=batch_id, jobs=jobs)
+            return report
         for outcome in _analyse_pages(jobs, workers=options.workers):
             store.add_page(batch_id=batch_id, outcome=outcome)
             if outcome.ok:
@@ -112,6 +131,8 @@ def run_batch(
         report.interrupted = True
         store.finish_batch(batch_id=batch_id, report=report)
         raise
+    finally:
+        lock.release()
     store.finish_batch(batch_id=batch_id, report=report)
     log.info("batch %d done", batch_id)
     return report
@@ -128,7 +149,13 @@ def _is_own_data(path: Path, options: IngestOptions) -> bool:
 
 
 def _check_file(
-    path: Path, *, display: str, batch_id: int, options: IngestOptions, store: BatchStore
+    path: Path,
+    *,
+    display: str,
+    batch_id: int,
+    options: IngestOptions,
+    store: BatchStore,
+    planned: set[int],
 ) -> tuple[FileReport, list[PageJob]]:
     """Hash, deduplicate, sniff and count one file; store it and plan its pages.
 
@@ -141,7 +168,23 @@ def _check_file(
             limit_mb = options.max_file_bytes // (1024 * 1024)
             raise FileTooLarge(display, f"it is {size / 1e6:.0f} MB, above {limit_mb} MiB")
         sha256 = sha256_file(path)
-        known = store.ingested_file_id(sha256=sha256)
+        earlier = store.batch_file(batch_id=batch_id, name=display, sha256=sha256)
+        if earlier is not None and earlier.status != "ingested":
+            return earlier, []  # this batch reported it before it was interrupted
+        stored_file = store.known_file(sha256=sha256)
+        if stored_file is not None and (earlier is not None or stored_file.missing_pages):
+            return _known_file(
+                stored_file,
+                own=earlier is not None,
+                display=display,
+                sha256=sha256,
+                size=size,
+                batch_id=batch_id,
+                options=options,
+                store=store,
+                planned=planned,
+            )
+        known = stored_file.file_id if stored_file is not None else None
         if known is not None:
             store.add_file(
                 FileRecord(
@@ -166,6 +209,10 @@ def _check_file(
     except IngestError as raised:
         # The checks name the path they read; the user knows the file by `display`.
         e = type(raised)(display, raised.reason)
+        if sha256 == "" and (
+            earlier_failure := store.batch_file(batch_id=batch_id, name=display, sha256="")
+        ):
+            return earlier_failure, []  # reported before this batch was interrupted
         store.add_file(
             FileRecord(
                 batch_id=batch_id,
@@ -198,6 +245,52 @@ def _check_file(
         for page_no in range(1, pages + 1)
     ]
     return FileReport(display, "ingested", pages, None, None, sha256, file_id), jobs
+
+
+def _known_file(
+    known: KnownFile,
+    *,
+    own: bool,
+    display: str,
+    sha256: str,
+    size: int,
+    batch_id: int,
+    options: IngestOptions,
+    store: BatchStore,
+    planned: set[int],
+) -> tuple[FileReport, list[PageJob]]:
+    """A file already stored: this batch's own (``own``, met again when a batch is resumed),
+    or another batch's that an interrupted run left with pages missing. Only the missing
+    pages are analysed, into the batch and file they belong to; nothing is stored twice."""
+    busy = not own and batch_is_live(options.data_dir, known.batch_id)
+    missing = () if busy or known.file_id in planned else known.missing_pages
+    planned.add(known.file_id)
+    source = options.data_dir / known.stored_path
+    jobs = [
+        _page_job(known.batch_id, known.file_id, n, display, source, known.kind, options)
+        for n in missing
+    ]
+    if own:
+        return FileReport(display, "ingested", known.pages, None, None, sha256, known.file_id), jobs
+    store.add_file(
+        FileRecord(
+            batch_id=batch_id,
+            original_name=display,
+            sha256=sha256,
+            size=size,
+            status="duplicate",
+            duplicate_of=known.file_id,
+        )
+    )
+    if not jobs:
+        message = f"{display}: already ingested (same content as file {known.file_id}); skipped"
+        return FileReport(display, "duplicate", 0, None, message, sha256, None, known.file_id), []
+    message = (
+        f"{display}: already ingested in batch {known.batch_id}, but {len(jobs)} of its "
+        f"{known.pages} pages were missing (an interrupted run); they are stored now"
+    )
+    resumed = FileReport(display, "resumed", len(jobs), None, message, sha256, None, known.file_id)
+    return resumed, jobs
 
 
 def _page_job(

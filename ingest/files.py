@@ -98,5 +98,7 @@ def store_original(path: Path, *, files_dir: Path, sha256: str, kind: str) -> Pa
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     shutil.copyfile(path, partial)
+    with partial.open("rb+") as stream:  # on disk before the database row names it
+        os.fsync(stream.fileno())
     partial.replace(target)
     return target

@@ -17,6 +17,7 @@ from ingest.errors import (
     CorruptPdf,
     EncryptedPdf,
     ImageDecodeError,
+    IngestError,
     NoPages,
     RenderError,
     TooManyPages,
@@ -122,11 +123,13 @@ def count_pages(
                         # Decoding at 1/8 scale still reads every byte: truncation shows here.
                         image.draft("L", (max(1, image.width // 8), max(1, image.height // 8)))
                     image.load()
+        except IngestError:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise TooManyPixels(
                 path.name, f"Pillow refused it as a decompression bomb ({e})"
             ) from e
-        except (OSError, ValueError, SyntaxError) as e:
+        except Exception as e:  # Pillow's decoders raise many kinds on damaged data
             raise ImageDecodeError(path.name, f"the image cannot be decoded ({e})") from e
     if frames < 1:
         raise NoPages(path.name, "the image has no frames")
@@ -159,11 +162,13 @@ def load_page(
                 _check_pixels(path.name, image.width, image.height, max_pixels, f"page {page_no}")
                 upright = ImageOps.exif_transpose(image) or image
                 return to_gray8(upright)
+        except IngestError:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise TooManyPixels(path.name, f"Pillow refused page {page_no} ({e})") from e
         except EOFError as e:
             raise NoPages(path.name, f"there is no page {page_no}") from e
-        except (OSError, ValueError, SyntaxError) as e:
+        except Exception as e:  # Pillow's decoders raise many kinds on damaged data
             raise ImageDecodeError(path.name, f"page {page_no} cannot be decoded ({e})") from e
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from ingest.types import BatchReport, FileRecord, PageOutcome
+from ingest.types import BatchReport, FileRecord, FileReport, KnownFile, PageOutcome
 
 
 class BatchStore(Protocol):
@@ -15,8 +15,18 @@ class BatchStore(Protocol):
 
     def ingested_file_id(self, *, sha256: str) -> int | None: ...
 
+    def known_file(self, *, sha256: str) -> KnownFile | None:
+        """The stored file with this content and which of its pages are not stored yet."""
+        ...
+
+    def batch_file(self, *, batch_id: int, name: str, sha256: str) -> FileReport | None:
+        """What an earlier, interrupted run of this batch made of this file, if it got to it."""
+        ...
+
     def add_file(self, record: FileRecord) -> int: ...
 
-    def add_page(self, *, batch_id: int, outcome: PageOutcome) -> None: ...
+    def add_page(self, *, batch_id: int, outcome: PageOutcome) -> None:
+        """Store a page and its fields in one transaction; a page already stored is kept."""
+        ...
 
     def finish_batch(self, *, batch_id: int, report: BatchReport) -> None: ...

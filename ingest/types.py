@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ocr.recognize import FieldReading, RecognitionOptions
@@ -73,6 +73,39 @@ class PageOutcome:
     image_rel: str | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # Signature of the straightened page (`ocr.page_hash`), to find the same page elsewhere.
+    image_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """A file whose content is already stored, and the pages of it not stored yet (an
+    interrupted run stores the file first, then its pages one by one)."""
+
+    file_id: int
+    batch_id: int
+    pages: int
+    kind: str
+    stored_path: str  # relative to the data dir
+    missing_pages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class DuplicatePage:
+    """A page found again: `same_page` (the same image, not counted) or `same_card` (a
+    re-scan: same card code, or same member, contact and rows; a reviewer decides)."""
+
+    kind: str
+    page_id: int
+    file_name: str
+    page_no: int
+    original_page_id: int
+    original_file_name: str
+    original_page_no: int
+    original_batch_id: int
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -97,7 +130,7 @@ class FileReport:
     """The result for one input file, as `--report` writes it."""
 
     name: str
-    status: str
+    status: str  # ingested | duplicate | failed | resumed (missing pages of an earlier run)
     pages: int = 0
     error_code: str | None = None
     message: str | None = None
@@ -125,6 +158,10 @@ class BatchReport:
     pages_by_form: Counter[str] = field(default_factory=Counter)
     pages_failed: int = 0
     interrupted: bool = False
+    # Pages found again (filled by the store when the batch finishes).
+    duplicate_pages: list[DuplicatePage] = field(default_factory=list)
+    # Other batches an interrupted run left incomplete, whose missing pages this run stored.
+    resumed_batches: set[int] = field(default_factory=set)
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -145,6 +182,9 @@ class BatchReport:
                 "pages": sum(self.pages_by_form.values()) + self.pages_failed,
                 "pages_failed": self.pages_failed,
                 "pages_by_form": dict(sorted(self.pages_by_form.items())),
+                "resumed": self.count("resumed"),
+                "pages_duplicate": len(self.duplicate_pages),
             },
             "files": [f.as_json() for f in self.files],
+            "duplicate_pages": [d.as_json() for d in self.duplicate_pages],
         }

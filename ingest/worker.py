@@ -13,9 +13,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ingest.errors import AnalysisError, IngestError
+from ingest.errors import AnalysisError, ImageDecodeError, IngestError
 from ingest.pages import load_page
 from ingest.types import PageJob, PageOutcome
+from ocr.page_hash import page_signature
 from ocr.parse.codes import format_card_code, parse_card_code
 from ocr.pipeline import analyze_page
 from ocr.qr import read_qr_texts
@@ -46,6 +47,9 @@ def _run_page_job(job: PageJob) -> PageOutcome:
     except IngestError as e:
         # The loader names the stored copy; tell the user the name they gave the file.
         named = type(e)(job.file_name, e.reason)
+        return _failed(job, named.code, named.message)
+    except Exception as e:  # a decoder bug flags this page, it never stops the batch
+        named = ImageDecodeError(job.file_name, f"page {job.page_no}: {type(e).__name__}")
         return _failed(job, named.code, named.message)
     source_height, source_width = gray.shape[:2]
     try:
@@ -81,6 +85,7 @@ def _run_page_job(job: PageJob) -> PageOutcome:
         card_code=card_code,
         notes=(*analysis.notes, *code_notes, *reading_notes),
         image_rel=job.image_rel,
+        image_hash=page_signature(image),
     )
 
 
@@ -124,13 +129,17 @@ def _recognize(
 
 
 def write_png(image: np.ndarray, target: Path) -> None:
-    """Write a PNG under a temporary name, then rename, so readers never see half a file."""
+    """Write a PNG under a temporary name, flushed to disk, then rename, so readers never see
+    half a file (not even after a power cut)."""
     ok, encoded = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
     if not ok:
         raise OSError(f"PNG encoding failed for {target.name}")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-    partial.write_bytes(encoded.tobytes())
+    with partial.open("wb") as stream:
+        stream.write(encoded.tobytes())
+        stream.flush()
+        os.fsync(stream.fileno())
     partial.replace(target)
 
 

@@ -68,7 +68,7 @@ def test_sample_batch_fields_are_read_linked_and_routed(
     result = CliRunner().invoke(app, ["ingest", str(BATCH / "scans")])
     assert result.exit_code == 0, result.output
 
-    scores = score_run(BATCH, settings.data_dir)
+    scores = score_run(BATCH, settings.data_dir, settings.database_url)
     assert scores.links.total > 0 and scores.links.right == scores.links.total, scores.wrong
     assert scores.codes.total > 0 and scores.codes.right == scores.codes.total
     assert scores.rows.right == scores.rows.total

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -39,6 +40,7 @@ from samples.content import Contact, Visit
 from samples.content import Member as SampleMember
 from samples.pages import fill_service_card
 from tests.conftest import TEST_PASSWORD, add_user
+from tests.db.servers import fresh_database
 from tests.records.linking_data import YEAR, Scans, add_roster, reading, registration
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,9 +80,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("ui-data")
-    settings = Settings(
-        data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'cardscan.db'}", workers=1
-    )
+    database = ExitStack()  # SQLite, or a PostgreSQL database of its own (tests/db/servers.py)
+    database_url = database.enter_context(fresh_database(data_dir))
+    settings = Settings(data_dir=data_dir, database_url=database_url, workers=1)
     app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(
@@ -102,6 +104,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.should_exit = True
     thread.join(timeout=10)
     engine.dispose()
+    database.close()
 
 
 @pytest.fixture(scope="session")
