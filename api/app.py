@@ -13,6 +13,8 @@ from api.settings import Settings, load_settings
 from records.db import init_db, make_engine
 from review_ui.admin import router as admin_router
 from review_ui.queue import router as queue_router
+from review_ui.reports import router as reports_router
+from review_ui.roster_screens import router as roster_router
 from review_ui.session import LoginRequired, login_redirect
 from review_ui.session import router as session_router
 from review_ui.views import router as review_router
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(queue_router)
     app.include_router(review_router)
     app.include_router(admin_router)
+    app.include_router(roster_router)
+    app.include_router(reports_router)
     # Scripts and styles of the screens, served locally (no CDN, no build step).
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

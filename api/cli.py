@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from api.cli_admin import retention_app, roster_app, user_app
+from api.cli_backup import backup, restore
+from api.cli_batch import batch_app
 from api.cli_common import (
     EXIT_FILES_FAILED,
     EXIT_INTERRUPTED,
@@ -21,6 +23,10 @@ from api.cli_common import (
     console,
     err_console,
 )
+from api.cli_db import db_app
+from api.cli_print import print_app
+from api.cli_reports import tally
+from api.cli_worker import worker
 from api.ingest_command import all_already_ingested, ingest_paths, print_summary, write_report
 from api.settings import Settings, load_settings
 from records.db import init_db, make_engine, session_scope
@@ -36,6 +42,13 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(roster_app, name="roster")
 app.add_typer(user_app, name="user")
 app.add_typer(retention_app, name="retention")
+app.add_typer(batch_app, name="batch")
+app.command()(backup)
+app.command()(restore)
+app.add_typer(print_app, name="print")
+app.add_typer(db_app, name="db")
+app.command()(worker)
+app.command()(tally)
 
 
 @app.callback()
@@ -134,8 +147,11 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.resume import resume_interrupted_uploads
 
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    web = create_app(settings)
+    resume_interrupted_uploads(web)  # uploads a stopped server left unfinished
+    uvicorn.run(web, host=host or settings.host, port=port or settings.port)
 
 
 @app.command()

@@ -183,7 +183,7 @@ def retention_apply(
     with session_scope(engine) as session:
         result = apply_retention(
             session,
-            data_dir=settings.data_dir,
+            data_dir=settings.storage_root,  # where the images and originals are
             keep_years=keep_years or settings.retention_years,
             dry_run=dry_run,
         )

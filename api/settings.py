@@ -41,11 +41,26 @@ class Settings(BaseSettings):
     retention_years: int = Field(
         default=5, ge=1, description="years of personal data kept (a CPPCC term is 5)"
     )
+    rules_dir: Path | None = Field(
+        default=None, description="folder of per-year assessment rules (<year>.json)"
+    )
     cookie_secure: bool | None = Field(
         default=None, description="Secure flag on cookies; default on in production"
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # Distributed page analysis (api/task_queue.py): unset, pages are analysed in-process.
+    redis_url: str = Field(default="", description="Redis broker of the page queue")
+    queue_name: str = Field(default="cardscan-pages", pattern=r"^[A-Za-z0-9_.-]+$")
+    queue_heartbeat_timeout_s: int = Field(
+        default=60, ge=2, description="a worker silent this long is dead: its pages go back"
+    )
+    queue_maintenance_per_million: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="queue calls that look for dead workers"
+    )
+    storage_dir: Path | None = Field(
+        default=None, description="stored originals and page images (default: data_dir)"
+    )
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
@@ -55,6 +70,11 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'cardscan.db'}"
         return self
+
+    @property
+    def storage_root(self) -> Path:
+        """Where `files/` and `pages/` live: a shared mount when workers run elsewhere."""
+        return (self.storage_dir or self.data_dir).expanduser().resolve()
 
     @property
     def demo_dir(self) -> Path:

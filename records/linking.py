@@ -28,9 +28,12 @@ from ocr.parse import (
     plausible_name,
     snap_vocabulary,
 )
+from ocr.pipeline import CODE_PRINTED
 from records.models import Field, Member, Page, PageStatus, utcnow
 from records.record_checks import REVIEWER, check_phone, check_vocabulary
 
+CODE_NOT_READ = "code_not_read"
+"""Field note: the page carries a printed card code that could not be read."""
 LINK_MIN_SCORE = 0.75
 """Below this combined evidence a page is not linked at all (a reviewer picks the person)."""
 PHONE_PULL = 0.3
@@ -220,6 +223,8 @@ def _link_page(session: Session, page: Page) -> int:
     check_vocabulary(fields.get("committee"), member.committee if member else None, COMMITTEES)
     if page.form == "service_card":
         _link_contact(session, page, fields, member, code.contact_no if code else None)
+    if page.link_source != "code" and CODE_PRINTED in (page.notes or []):
+        _flag_identity(fields)
     written = fields.get("committee")
     page.committee = (member.committee if member and member.committee else None) or (
         written.value if written is not None and isinstance(written.value, str) else None
@@ -227,6 +232,15 @@ def _link_page(session: Session, page: Page) -> int:
     page.updated_at = utcnow()
     session.add(page)
     return int(member is not None)
+
+
+def _flag_identity(fields: dict[str, Field]) -> None:
+    """A code was printed but not read (damaged, covered): a person checks who it is."""
+    for key in ("member_name", "contact_name"):
+        field = fields.get(key)
+        if field is not None and field.engine != REVIEWER:
+            field.needs_review = True
+            field.note = CODE_NOT_READ
 
 
 def _link_contact(

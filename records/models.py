@@ -187,6 +187,8 @@ class Page(PageBase, table=True):
     # Who is reviewing the page right now (records/claims.py; a claim lapses after a while).
     claimed_by: int | None = sm.Field(default=None, foreign_key="user.id")
     claimed_at: datetime | None = None
+    # Signature of the straightened page (ocr/page_hash.py): the same page in another file.
+    image_hash: str | None = None
 
 
 class PagePublic(PageBase):

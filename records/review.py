@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from forms.spec import R_CONTACT_ROWS, field_keys, field_kind
 from records.accounts import User
 from records.audit import record_event
+from records.contacts import on_page_status_changed
 from records.corrections import (
     InvalidValue,
     ReviewError,
@@ -45,6 +46,7 @@ __all__ = [
     "page_year",
     "reject_page",
     "reopen_page",
+    "set_form",
     "set_link",
 ]
 
@@ -184,6 +186,44 @@ def set_link(
     return page
 
 
+SETTABLE_FORMS = ("service_card", "registration")
+"""What a reviewer may declare a page to be when recognition could not tell."""
+
+
+def set_form(
+    session: Session,
+    *,
+    page: Page,
+    form: str,
+    user: User,
+    expected_version: int | None = None,
+) -> Page:
+    """A person says which form a page is when recognition found none (`unknown`, `blank`):
+    the form's fields are added empty, to be typed from the image, and the page is linked
+    again. A page already read as a form keeps it (its fields have boxes and reads)."""
+    if form not in SETTABLE_FORMS:
+        raise InvalidValue("只能设为服务卡或登记表。", f"Unknown form {form!r}.")
+    _next_version(session, page, expected_version)
+    _require_review(page, "修改表格类型", "given a form")
+    if page.form in SETTABLE_FORMS:
+        raise TransitionRefused(
+            "此页已识别为表格，不能更改类型；如有误请退回。",
+            f"The page was read as {page.form}; reject it instead.",
+        )
+    previous, page_id = page.form, page.id
+    assert page_id is not None
+    have = set(session.exec(select(Field.key).where(Field.page_id == page.id)).all())
+    for key in field_keys(form):
+        if key not in have:
+            session.add(Field(page_id=page_id, key=key, needs_review=True))
+    page.form = form
+    _touch(session, page)
+    session.flush()
+    link_pages(session, [page])
+    _event(session, user, "page_form_set", page, form=form, previous=previous)
+    return page
+
+
 def confirm_page(
     session: Session, *, page: Page, user: User, expected_version: int | None = None
 ) -> Page:
@@ -192,6 +232,7 @@ def confirm_page(
     _require_review(page, "确认", "confirmed")
     page.status = PageStatus.confirmed
     _touch(session, page)
+    on_page_status_changed(session, page)  # a confirmed form R writes the contacts
     _event(session, user, "page_confirmed", page)
     return page
 
@@ -211,6 +252,7 @@ def reject_page(
     page.status = PageStatus.rejected
     page.notes = [*page.notes, f"{REJECTED_NOTE}{reason}"]
     _touch(session, page)
+    on_page_status_changed(session, page)
     _event(session, user, "page_rejected", page, reason=reason)
     return page
 
@@ -239,6 +281,7 @@ def reopen_page(
         f"{REOPENED_NOTE}{reason}",
     ]
     _touch(session, page)
+    on_page_status_changed(session, page)
     _event(session, user, "page_reopened", page, previous=str(previous), reason=reason)
     return page
 

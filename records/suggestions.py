@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
 from sqlmodel import Session, col, select
 
 from forms.spec import field_kind
 from forms.vocabulary import COMMITTEES, SECTORS
 from ocr.parse import name_similarity, normalize_text
+from ocr.parse.names import pinyin_of
 from records.linking import Candidate, evidence, registered_contacts
 from records.models import Field, Member, Page
 
@@ -51,9 +51,9 @@ def match_score(query: str, spelling: str) -> float:
     if not q or not text:
         return 0.0
     if q.isascii() and q.isalpha():
-        initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
+        initials = "".join(pinyin_of(text, initials=True)).lower()
         initials = "".join(c for c in initials if c.isalpha())
-        syllables = "".join(lazy_pinyin(text)).lower()
+        syllables = "".join(pinyin_of(text)).lower()
         if initials == q or syllables == q:
             return 1.0
         if initials.startswith(q) or syllables.startswith(q):

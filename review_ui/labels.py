@@ -35,7 +35,12 @@ ROLE_LABELS: Final = {
 
 # --- the work queue, batches and the field grid ------------------------------------------
 
-FILE_STATUS_LABELS: Final = {"ingested": "已导入", "duplicate": "重复", "failed": "失败"}
+FILE_STATUS_LABELS: Final = {
+    "ingested": "已导入",
+    "duplicate": "重复",
+    "failed": "失败",
+    "resumed": "续传",
+}
 FILE_ERROR_LABELS: Final = {
     "not_found": "找不到文件，请检查路径。",
     "empty_file": "文件是空的，请重新扫描或复制。",
@@ -100,6 +105,7 @@ FIELD_NOTE_LABELS: Final = {
     "corrected": "已人工更正",
     "from_code": "来自二维码",
     "from_code_unverified": "按二维码填入，与卡片笔迹不符",
+    "code_not_read": "印有二维码但无法识别，请核对身份",
     "weak_match": "名单中无相近姓名",
     "no_candidates": "无可比对的名单",
     "no_match": "名单中无此名称",

@@ -140,4 +140,8 @@ def _reasons(notes: list[str]) -> list[tuple[str, str]]:
         kind, _, reason = note.partition(":")
         if kind in ("rejected", "reopened") and reason:
             out.append(("退回原因" if kind == "rejected" else "重新审核原因", reason))
+        elif kind == "duplicate_page" and reason:
+            out.append(("重复页面", f"与页面 {reason} 的图像相同，不再计入"))
+        elif kind == "possible_duplicate" and reason:
+            out.append(("可能重复", f"与页面 {reason} 可能是同一卡片的重复扫描，请核对"))
     return out

@@ -11,8 +11,10 @@ from api.routes import (
     exports,
     health,
     pages,
+    printing,
     review_support,
     roster,
+    tally,
     users,
 )
 
@@ -26,3 +28,5 @@ api_router.include_router(pages.router)
 api_router.include_router(review_support.router)
 api_router.include_router(roster.router)
 api_router.include_router(exports.router)
+api_router.include_router(printing.router)
+api_router.include_router(tally.router)

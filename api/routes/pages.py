@@ -57,6 +57,12 @@ class Reopening(BaseModel):
     reason: str = Body(min_length=1, max_length=review.MAX_REASON)
 
 
+class FormChoice(BaseModel):
+    form: Literal["service_card", "registration"] = Body(
+        description="what the page is, when recognition could not tell"
+    )
+
+
 class Link(BaseModel):
     member_id: int | None = None
     contact_no: int | None = None
@@ -204,6 +210,24 @@ def set_link(
     return _detail(session, reviewer, page_id)
 
 
+@router.put("/{page_id}/form")
+def set_form(
+    page_id: int,
+    choice: FormChoice,
+    reviewer: Reviewer,
+    session: SessionDep,
+    version: ExpectedVersion,
+) -> PageDetail:
+    """Declare an unrecognized page a service card or registration table: its fields are
+    added empty, to be typed from the image."""
+    page = visible_page(session, reviewer, page_id)
+    review.set_form(
+        session, page=page, form=choice.form, user=reviewer.user, expected_version=version
+    )
+    session.commit()
+    return _detail(session, reviewer, page_id)
+
+
 @router.post("/{page_id}/confirm")
 def confirm_page(
     page_id: int, reviewer: Reviewer, session: SessionDep, version: ExpectedVersion
@@ -267,12 +291,13 @@ def visible_page(session: Session, principal: Principal, page_id: int) -> Page:
 
 
 def page_image_path(settings: Settings, page: Page) -> Path:
-    """The stored straightened image of a page, inside the data dir."""
+    """The stored straightened image of a page, inside the storage (the data dir unless
+    CARDSCAN_STORAGE_DIR names a shared folder)."""
     if page.image_path is None:
         raise NotFound(
             f"页面 {page.id} 没有图像（识别失败）。", f"Page {page.id} has no image (it failed)."
         )
-    data_dir = settings.data_dir.resolve()
+    data_dir = settings.storage_root
     path = (data_dir / page.image_path).resolve()
     if not path.is_relative_to(data_dir) or not path.is_file():
         raise NotFound(

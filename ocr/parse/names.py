@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz
 
 from ocr.parse.text import normalize_text
@@ -85,7 +84,15 @@ def _name_key(text: str) -> str:
 
 def _syllables(name: str) -> list[str]:
     """Toneless pinyin per character; a run of other characters stays one token."""
-    return lazy_pinyin(name, style=Style.NORMAL)
+    return pinyin_of(name)
+
+
+def pinyin_of(text: str, *, initials: bool = False) -> list[str]:
+    """Toneless pinyin (or only initials) per character. pypinyin loads its dictionaries
+    (~0.3 s) on first use, so commands that never compare names start fast."""
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(text, style=Style.FIRST_LETTER if initials else Style.NORMAL)
 
 
 def _fuzzy(syllable: str) -> str:

@@ -391,6 +391,14 @@ function start(config) {
     }
   }
 
+  for (const button of root.querySelectorAll(".doc-set-form")) {
+    button.addEventListener("click", async () => {
+      const r = await api.call("PUT", `${base}/form`, { form: button.dataset.form }, { versioned: true });
+      if (!r.ok) { if (r.code === STALE) stale(r.message); else banner(r.message); return; }
+      state.leaving = true;
+      window.location.reload();
+    });
+  }
   confirmButton?.addEventListener("click", confirmAndNext);
   $("doc-reject")?.addEventListener("click", () => askReason("reject"));
   $("doc-reopen")?.addEventListener("click", () => askReason("reopen"));

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -39,8 +38,8 @@ from tests.records.linking_data import (
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Iterator[Session]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'linking.db'}")
+def session(database_url: str) -> Iterator[Session]:
+    engine = make_engine(database_url)
     init_db(engine)
     with Session(engine) as session:
         yield session
