@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.routes import api_router
 from api.settings import Settings, load_settings
+from ocr.parse.names import pinyin_of
 from records.db import init_db, make_engine
 from review_ui.admin import router as admin_router
 from review_ui.queue import router as queue_router
@@ -47,4 +48,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_router)
     # Scripts and styles of the screens, served locally (no CDN, no build step).
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    pinyin_of("预热")  # load the pinyin dictionaries now, not on a reviewer's first keystroke
     return app

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from forms.spec import R_CONTACT_ROWS, field_keys, field_kind
+from ocr.parse.dates import parse_date
 from records.accounts import User
 from records.audit import record_event
 from records.contacts import on_page_status_changed
@@ -140,9 +141,42 @@ def correct_field(
     session.flush()
     _touch(session, page)
     _event(session, user, "field_change", page, key=key, edit_id=edit.id)
+    if kind == "year" and isinstance(new_value, int):
+        _reread_dates(session, page=page, year=new_value, user=user)
     if kind in RELINK_KINDS and page.link_source != REVIEWER:
         link_pages(session, [page])  # identity follows the correction
     return field
+
+
+def _reread_dates(session: Session, *, page: Page, year: int, user: User) -> None:
+    """The card's year corrected: dates written without a year ("5.8") were read in the
+    wrong one, so every date a person has not set is read again from its raw text in the
+    corrected year; each change is kept in the history as following the year."""
+    fields = session.exec(
+        select(Field).where(Field.page_id == page.id, col(Field.key).like("rows.%.date"))
+    ).all()
+    for field in fields:
+        if field.engine == REVIEWER or not field.raw or field.id is None or page.id is None:
+            continue
+        parsed = parse_date(field.raw, year=year)
+        if parsed.value is None or parsed.value == field.value:
+            continue
+        edit = FieldEdit(
+            field_id=field.id,
+            page_id=page.id,
+            key=field.key,
+            ocr_value=_ocr_value(session, field),
+            old_value=field.value,
+            new_value=parsed.value,
+            user_id=user.id,
+            user_name=user.name,
+        )
+        field.value = parsed.value
+        field.note = "reread_in_year"
+        session.add(field)
+        session.add(edit)
+        session.flush()
+        _event(session, user, "field_change", page, key=field.key, edit_id=edit.id)
 
 
 def set_link(

@@ -74,3 +74,32 @@ def test_a_page_read_as_a_form_or_already_confirmed_keeps_its_form(settings: Set
         == 403
     )
     assert client.get(f"/api/v1/pages/{unknown}").json()["status"] == PageStatus.needs_review
+
+
+def test_correcting_the_year_rereads_dates_written_without_one(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    with session_scope(engine) as session:
+        add_roster(session)
+        cells = {
+            **service_card(),
+            "year": "2025",
+            "rows.1.date": "5.8",
+            "rows.2.date": "2025-07-03",
+            "rows.3.date": "9.12",
+        }
+        card = Scans(session).page("service_card", cells).id
+    engine.dispose()
+    client = TestClient(create_app(settings), headers=add_user(settings, "r", "reviewer"))
+    own = client.put(f"/api/v1/pages/{card}/fields/rows.3.date", json={"value": "2025-09-13"})
+    assert own.status_code == 200, own.text
+    assert client.put(f"/api/v1/pages/{card}/fields/year", json={"value": 2026}).status_code == 200
+    values = {f["key"]: f["value"] for f in client.get(f"/api/v1/pages/{card}").json()["fields"]}
+    assert values["rows.1.date"] == "2026-05-08"  # read again in the corrected year
+    assert values["rows.2.date"] == "2025-07-03"  # written with its year: as written
+    assert values["rows.3.date"] == "2025-09-13"  # the reviewer's own value stays
+    history = client.get(f"/api/v1/pages/{card}/history").json()
+    assert [(h["key"], h["old_value"], h["new_value"]) for h in history][-2:] == [
+        ("year", 2025, 2026),
+        ("rows.1.date", "5.8", "2026-05-08"),
+    ]
