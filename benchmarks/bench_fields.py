@@ -71,18 +71,18 @@ def score_run(batch_dir: Path, data_dir: Path, database_url: str | None = None) 
             if truth["form"] not in ("service_card", "registration"):
                 continue
             label = f"{truth['source']['file']}#{truth['source']['page']}"
-            page = pages.get((group[truth["source"]["file"]], truth["source"]["page"]))
-            if page is None or page.form != truth["form"]:
+            found = pages.get((group[truth["source"]["file"]], truth["source"]["page"]))
+            if found is None or found.form != truth["form"]:
                 scores.wrong.append(f"{label}: page missing or form wrong")
                 stored: dict[str, Any] = {}
                 link: tuple[str | None, int | None] = (None, None)
                 card_code = None
             else:
                 stored = {
-                    f.key: f for f in session.exec(select(Field).where(Field.page_id == page.id))
+                    f.key: f for f in session.exec(select(Field).where(Field.page_id == found.id))
                 }
-                link = (codes.get(page.member_id or 0), page.contact_no)
-                card_code = page.card_code
+                link = (codes.get(found.member_id or 0), found.contact_no)
+                card_code = found.card_code
             score_page(scores, truth, stored, label=label, link=link, card_code=card_code)
     engine.dispose()
     return scores
