@@ -120,27 +120,11 @@ def correct_field(
         ocr_value = None
     else:
         ocr_value = _ocr_value(session, field)
-    assert field.id is not None and page.id is not None
-    edit = FieldEdit(
-        field_id=field.id,
-        page_id=page.id,
-        key=key,
-        ocr_value=ocr_value,
-        old_value=field.value,
-        new_value=new_value,
-        user_id=user.id,
-        user_name=user.name,
-    )
-    field.value = new_value
     field.confidence = 1.0
     field.needs_review = False
     field.engine = REVIEWER
-    field.note = "corrected"
-    session.add(field)
-    session.add(edit)
-    session.flush()
+    _change(session, page, field, new_value, user, ocr_value=ocr_value, note="corrected")
     _touch(session, page)
-    _event(session, user, "field_change", page, key=key, edit_id=edit.id)
     if kind == "year" and isinstance(new_value, int):
         _reread_dates(session, page=page, year=new_value, user=user)
     if kind in RELINK_KINDS and page.link_source != REVIEWER:
@@ -149,34 +133,40 @@ def correct_field(
 
 
 def _reread_dates(session: Session, *, page: Page, year: int, user: User) -> None:
-    """The card's year corrected: dates written without a year ("5.8") were read in the
-    wrong one, so every date a person has not set is read again from its raw text in the
-    corrected year; each change is kept in the history as following the year."""
+    """The card's year corrected: every date a person has not set is read again from its
+    raw text in that year ("5.8" was read in the wrong one), each change in the history."""
     fields = session.exec(
         select(Field).where(Field.page_id == page.id, col(Field.key).like("rows.%.date"))
     ).all()
     for field in fields:
-        if field.engine == REVIEWER or not field.raw or field.id is None or page.id is None:
+        if field.engine == REVIEWER or not field.raw:
             continue
         parsed = parse_date(field.raw, year=year)
-        if parsed.value is None or parsed.value == field.value:
-            continue
-        edit = FieldEdit(
-            field_id=field.id,
-            page_id=page.id,
-            key=field.key,
-            ocr_value=_ocr_value(session, field),
-            old_value=field.value,
-            new_value=parsed.value,
-            user_id=user.id,
-            user_name=user.name,
-        )
-        field.value = parsed.value
-        field.note = "reread_in_year"
-        session.add(field)
-        session.add(edit)
-        session.flush()
-        _event(session, user, "field_change", page, key=field.key, edit_id=edit.id)
+        if parsed.value is not None and parsed.value != field.value:
+            ocr_value = _ocr_value(session, field)
+            _change(session, page, field, parsed.value, user, ocr_value=ocr_value, note="reread")
+
+
+def _change(
+    session: Session, page: Page, field: Field, value: Any, user: User, *, ocr_value: Any, note: str
+) -> None:
+    """Give a field a new value, with its history entry and audit event."""
+    assert field.id is not None and page.id is not None
+    edit = FieldEdit(
+        field_id=field.id,
+        page_id=page.id,
+        key=field.key,
+        ocr_value=ocr_value,
+        old_value=field.value,
+        new_value=value,
+        user_id=user.id,
+        user_name=user.name,
+    )
+    field.value, field.note = value, note
+    session.add(field)
+    session.add(edit)
+    session.flush()
+    _event(session, user, "field_change", page, key=field.key, edit_id=edit.id)
 
 
 def set_link(
