@@ -10,8 +10,10 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from sqlmodel import Session
 
 from api.settings import Settings
+from records.db import init_db, make_engine
 from tests.db.servers import drop_template, fresh_database, on_postgres
 
 TESTS_DIR = Path(__file__).parent
@@ -53,6 +55,16 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     database when CARDSCAN_TEST_DATABASE_URL names a server (tests/db/servers.py)."""
     with fresh_database(tmp_path / "data") as url:
         yield url
+
+
+@pytest.fixture
+def session(database_url: str) -> Iterator[Session]:
+    """A session on this test's own migrated database."""
+    engine = make_engine(database_url)
+    init_db(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.fixture

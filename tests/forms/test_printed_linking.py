@@ -3,26 +3,14 @@ to the handwriting and to a reviewer, never linked silently with full confidence
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlmodel import Session
 
 from ocr.pipeline import ALIGNED_BY_MARKS, CODE_PRINTED
-from records.db import init_db, make_engine
 from records.linking import CODE_NOT_READ, link_pages
 from records.models import Page
 from tests.forms.print_data import YEAR, add_roster_and_contacts
 from tests.records.linking_data import Scans, fields_of, service_card
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    init_db(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 @pytest.fixture
@@ -44,8 +32,7 @@ def _card(scans: Scans, *, code: str | None, notes: tuple[str, ...]) -> Page:
 def test_printed_card_with_its_code_links_exactly(session: Session, scans: Scans) -> None:
     members = add_roster_and_contacts(session, scans=scans)
     page = _card(scans, code=f"SC1|{YEAR}|JJ0101|2", notes=(ALIGNED_BY_MARKS, CODE_PRINTED))
-    assert (page.member_id, page.contact_no, page.link_source) == (
-        members["JJ0101"].id, 2, "code")
+    assert (page.member_id, page.contact_no, page.link_source) == (members["JJ0101"].id, 2, "code")
     fields = fields_of(session, page)
     assert not fields["member_name"].needs_review and fields["member_name"].note == "from_code"
 
@@ -55,7 +42,10 @@ def test_code_printed_but_not_read_goes_to_review(session: Session, scans: Scans
     page = _card(scans, code=None, notes=(ALIGNED_BY_MARKS, CODE_PRINTED))
     # The names (printed, read well) still find the member and contact ...
     assert (page.member_id, page.contact_no, page.link_source) == (
-        members["JJ0101"].id, 2, "handwriting")
+        members["JJ0101"].id,
+        2,
+        "handwriting",
+    )
     # ... but a person confirms who it is.
     fields = fields_of(session, page)
     for key in ("member_name", "contact_name"):

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from records.db import init_db, make_engine
 from records.linking import (
     LINK_MIN_SCORE,
     REVIEWER,
@@ -36,27 +33,17 @@ from tests.records.linking_data import (
     snapshot,
 )
 
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    init_db(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
-
-
-@pytest.fixture
-def scans(session: Session) -> Scans:
-    return Scans(session)
-
-
 # --- the pure evidence model ------------------------------------------------------------
 
 MENG = Candidate(1, "孟波春", phone="13800000001", sector="民革", committee="新桥镇")
 ZHANG = Candidate(2, "张伟", phone="13800000002", sector="民盟", committee="靖城街道")
 LI = Candidate(3, "李华", phone="13800000003", sector="九三学社", committee="新桥镇")
 ROSTER = [ZHANG, MENG, LI]
+
+
+@pytest.fixture
+def scans(session: Session) -> Scans:
+    return Scans(session)
 
 
 def test_best_match_picks_the_member_whose_name_equals_the_read() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,7 +9,6 @@ from sqlmodel import Session, col, select
 
 from records.accounts import Role, User
 from records.audit import AuditEvent
-from records.db import init_db, make_engine
 from records.linking import REVIEWER, link_pages, relink_year
 from records.models import Field, Page, PageStatus
 from records.review import (
@@ -27,15 +25,6 @@ from records.review import (
     set_link,
 )
 from tests.records.linking_data import YEAR, Scans, add_roster, registration, service_card
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    init_db(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
@@ -23,15 +21,6 @@ runner = CliRunner()
 ZHANG = RosterRow(2, "JJ0001", "张三", "民革", "新桥镇", "13800000001", standing=True)
 LI = RosterRow(3, "JJ0002", "李四", "民盟", "靖城街道", "0523-84810002", standing=False)
 WANG = RosterRow(4, "JJ0003", "王五", "九三学社", None, None, standing=False)
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    init_db(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 def members(session: Session, year: int) -> dict[str, Member]:

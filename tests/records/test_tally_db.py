@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -12,21 +11,11 @@ from sqlmodel import Session, select
 
 from records.accounts import Role, User
 from records.contacts import Contact, member_contacts
-from records.db import init_db, make_engine
 from records.linking import link_pages
 from records.models import Batch, Member, Page
 from records.review import confirm_page, correct_field, reject_page, reopen_page
 from records.tally import CardState, MemberStatus, tally_year
 from tests.records.linking_data import YEAR, Scans, add_roster, registration, service_card
-
-
-@pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
-    engine = make_engine(database_url)
-    init_db(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
 
 
 @pytest.fixture
