@@ -27,7 +27,6 @@ from api.cli_db import db_app
 from api.cli_print import print_app
 from api.cli_reports import tally
 from api.cli_worker import worker
-from api.ingest_command import all_already_ingested, ingest_paths, print_summary, write_report
 from api.settings import Settings, load_settings
 from records.db import init_db, make_engine, session_scope
 
@@ -81,6 +80,9 @@ def ingest(
     name: Annotated[str | None, typer.Option(help="batch name")] = None,
 ) -> None:
     """Ingest scans (PDF, JPEG, PNG, TIFF) as one batch; exit 1 when any file failed."""
+    # Imported per command: the pipeline (OpenCV, the queue) would slow every `cardscan`.
+    from api.ingest_command import ingest_paths, print_summary, write_report
+
     settings = load_settings()
     received = _parse_date(received_date)
     try:
@@ -196,6 +198,8 @@ def demo(
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """Generate a sample December batch, ingest it, print a summary, then serve the app."""
+    from api.ingest_command import all_already_ingested, ingest_paths, print_summary
+
     settings = load_settings()
     scans = _ensure_demo_batch(settings.demo_dir, seed=seed, members=members)
     _load_demo_roster(settings, settings.demo_dir)

@@ -17,11 +17,7 @@ from api.cli_common import (
     console,
     err_console,
 )
-from api.ingest_command import ingest_paths, print_summary, write_report
-from api.resume import resume_inputs
 from api.settings import load_settings
-from ingest.batch_lock import batch_is_live
-from records.batch_resume import batch_totals
 from records.db import init_db, make_engine, session_scope
 from records.models import Batch, BatchStatus
 
@@ -33,6 +29,9 @@ def batch_list(
     limit: Annotated[int, typer.Option(min=1, help="newest batches shown")] = 20,
 ) -> None:
     """Newest batches: status, whether a process is running them, files, pages, missing."""
+    from ingest.batch_lock import batch_is_live
+    from records.batch_resume import batch_totals
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     init_db(engine)
@@ -71,6 +70,12 @@ def batch_resume(
 ) -> None:
     """Finish a batch a killed run left: the missing pages of its stored files are analysed
     from the stored copies, and PATHS, when given, join it; nothing is stored twice."""
+    # Imported here: the ingest pipeline (OpenCV, the queue) costs `cardscan` start-up.
+    from api.ingest_command import ingest_paths, print_summary, write_report
+    from api.resume import resume_inputs
+    from ingest.batch_lock import batch_is_live
+    from records.batch_resume import batch_totals
+
     settings = load_settings()
     engine = make_engine(settings.database_url)
     init_db(engine)

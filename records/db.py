@@ -14,7 +14,6 @@ from sqlmodel import Session, create_engine
 
 from records import accounts as _accounts  # noqa: F401  (registers the tables)
 from records import models as _models  # noqa: F401
-from records import review as _review  # noqa: F401
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

@@ -16,19 +16,23 @@ import sys
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateColumn
 from sqlmodel import SQLModel
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic itself is imported only where a migration runs or is inspected: checking that a
+# database is current (every command does it) reads one row and a folder listing.
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Revision files are `NNNN_<message>.py` with revision id NNNN, each the parent of the next
+# (`new_revision` writes them so); tests check this against Alembic's own reading.
+REVISION_FILE_GLOB = "[0-9][0-9][0-9][0-9]_*.py"
 VERSION_TABLE = "alembic_version"
 # Any constant: PostgreSQL sessions that migrate take this advisory lock, one at a time.
 _PG_MIGRATION_LOCK = 0x63617264  # "card"
@@ -50,6 +54,8 @@ def model_metadata() -> MetaData:
 
 def alembic_config(connection: Connection | None = None, *, stdout: Any = None) -> Config:
     """An Alembic configuration over the packaged scripts, bound to an open connection."""
+    from alembic.config import Config
+
     config = Config(stdout=stdout or io.StringIO())
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -58,18 +64,24 @@ def alembic_config(connection: Connection | None = None, *, stdout: Any = None) 
 
 @cache
 def head_revision() -> str | None:
-    """The newest revision the scripts know."""
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest revision the scripts know: the highest numbered revision file."""
+    numbers = [p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob(REVISION_FILE_GLOB)]
+    return max(numbers, default=None)
 
 
 def current_revision(connection: Connection) -> str | None:
     """The revision a database is at (None: never migrated)."""
-    return MigrationContext.configure(connection).get_current_revision()
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    found = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
+    return max(found, default=None)
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Bring the database to the newest revision; a no-op (one query) when it is there."""
-    model_metadata()
+    """Bring the database to the newest revision; a no-op (one query) when it is there.
+
+    The models are imported only when a migration runs, so a command that finds the
+    database current pays for no module it does not use."""
     with engine.connect() as connection:
         if _is_current(connection):
             return
@@ -82,6 +94,9 @@ def upgrade_to_head(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         if _is_current(connection):
             return
+        from alembic import command
+
+        model_metadata()
         config = alembic_config(connection)
         if _is_legacy(connection):
             adopt_legacy_schema(connection)
@@ -92,9 +107,8 @@ def upgrade_to_head(engine: Engine) -> None:
 
 
 def _is_current(connection: Connection) -> bool:
-    if not inspect(connection).has_table(VERSION_TABLE):
-        return False
-    return current_revision(connection) == head_revision()
+    current = current_revision(connection)
+    return current is not None and current == head_revision()
 
 
 def _is_legacy(connection: Connection) -> bool:
@@ -122,6 +136,9 @@ def adopt_legacy_schema(connection: Connection) -> None:
 
 def schema_differences(engine: Engine) -> list[Any]:
     """What autogeneration would change to make the database match the models ([] = none)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     metadata = model_metadata()
     with engine.connect() as connection:
         context = MigrationContext.configure(
@@ -132,6 +149,8 @@ def schema_differences(engine: Engine) -> list[Any]:
 
 def history_lines() -> list[str]:
     """Every revision, newest first: `id (parent) message`."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     return [
         f"{rev.revision} ({rev.down_revision or 'base'}) {rev.doc}"
@@ -142,6 +161,8 @@ def history_lines() -> list[str]:
 def new_revision(engine: Engine, message: str) -> Sequence[Path]:
     """Autogenerate the next revision (`0002_<message>.py`, ...) from the difference between
     the models and a database at head (developers: an empty SQLite file), formatted by ruff."""
+    from alembic import command
+
     upgrade_to_head(engine)
     number = len(history_lines()) + 1
     with engine.begin() as connection:

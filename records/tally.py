@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING
 
 from forms.vocabulary import COMMITTEES, SECTORS
 from records.assessment_rules import AssessmentRules, load_rules
+from records.gc_pause import gc_paused
 from records.privacy import mask_phone
 from records.tally_model import (
     CardState,
@@ -290,9 +291,10 @@ def tally_year(
     """Load the year's records and tally them (only ``committee``'s members, if given)."""
     from records.tally_query import load_year_records
 
-    records = load_year_records(session, year, committee=committee)
     rules = rules or load_rules(year, rules_dir=rules_dir)
-    return compute_tally(records, rules, committee=committee)
+    with gc_paused():
+        records = load_year_records(session, year, committee=committee)
+        return compute_tally(records, rules, committee=committee)
 
 
 # --- helpers -------------------------------------------------------------------------------

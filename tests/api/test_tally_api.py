@@ -154,6 +154,12 @@ def test_downloads_are_audited_masked_and_stamped(site: Site) -> None:
     assert members["A1"].value == "委员编号" and members.freeze_panes == "A2"
     assert members.page_setup.orientation == "landscape"
     assert members.print_title_rows == "$1:$1"
+    headers = {c.value: c.column for c in members[1]}
+    reasons = members.cell(2, headers["原因"])
+    assert reasons.alignment.wrap_text and reasons.alignment.vertical == "top"
+    received = members.cell(2, headers["登记表收到日期"])
+    assert received.is_date and received.number_format == "yyyy-mm-dd"
+    assert not members.cell(2, headers["姓名"]).alignment.wrap_text
     assert [c.value for c in book["说明"]["B"]][2] == "policy-2014"
 
     data = json.loads(office.get(f"{TALLY}.json").content)

@@ -42,6 +42,31 @@ def test_a_fresh_database_gets_exactly_the_models_schema(database_url: str) -> N
     engine.dispose()
 
 
+def test_the_head_read_from_file_names_is_alembics_single_head(database_url: str) -> None:
+    """`head_revision` (which every command checks) lists the versions folder instead of
+    loading Alembic; it must be what Alembic finds, and the history a single line."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [head_revision()]
+    for revision in script.walk_revisions():
+        assert Path(str(revision.path)).name.startswith(f"{revision.revision}_")
+    engine = make_engine(database_url)
+    init_db(engine)
+    with engine.connect() as connection:
+        alembic_reads = MigrationContext.configure(connection).get_current_revision()
+        assert current_revision(connection) == alembic_reads == head_revision()
+    engine.dispose()
+
+
+def test_an_empty_database_has_no_revision(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with engine.connect() as connection:
+        assert current_revision(connection) is None
+    engine.dispose()
+
+
 def test_every_table_module_of_records_is_in_the_metadata() -> None:
     """A table added in a new module of `records` is found without registering it."""
     names = {t.name for t in model_metadata().sorted_tables}
