@@ -25,7 +25,7 @@ from api.errors import AppError, Forbidden, NotFound
 from api.permissions import Can
 from forms.spec import FORM_KINDS
 from forms.vocabulary import COMMITTEES
-from records import crud
+from records import bulk_review, crud
 from records.models import Batch, BatchStatus, FileStatus, PageStatus, SourceFile
 from records.privacy import mask_value
 from review_ui import labels
@@ -110,6 +110,7 @@ def queue_screen(
         request,
         "queue.html",
         {
+            "checked": _checked(session, user, filters),
             "rows": rows,
             "total": total,
             "counts": counts,
@@ -127,6 +128,27 @@ def queue_screen(
             **screen_context(user),
         },
     )
+
+
+def _checked(session: Session, user: Principal, filters: QueueFilter) -> dict[str, Any] | None:
+    """For a reviewer: the pages of the filter that can be confirmed at once (nothing left
+    to check, linked) and those checked but held back, with why; None for other roles."""
+    if not user.can(Can.review) or filters.status not in (None, PageStatus.needs_review):
+        return None
+    scope = bulk_review.PageScope(
+        batch_id=filters.batch_id,
+        form=filters.form,
+        committee=filters.committee,
+        user_committee=user.committee,
+    )
+    selection = {"batch_id": filters.batch_id, "form": filters.form, "committee": filters.committee}
+    result = bulk_review.confirm_checked(session, scope, user.user, dry_run=True)
+    held = {bulk_review.SKIP_REASONS[k]: len(v) for k, v in result.skipped.items()}
+    return {
+        "ready": len(result.done),
+        "held": held,
+        "selection": json.dumps(selection, ensure_ascii=False),
+    }
 
 
 # --- batches -----------------------------------------------------------------------------

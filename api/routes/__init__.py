@@ -8,6 +8,7 @@ from api.routes import (
     audit,
     auth,
     batches,
+    bulk_review,
     exports,
     health,
     pages,
@@ -26,6 +27,7 @@ api_router.include_router(audit.router)
 api_router.include_router(batches.router)
 api_router.include_router(pages.router)
 api_router.include_router(review_support.router)
+api_router.include_router(bulk_review.router)
 api_router.include_router(roster.router)
 api_router.include_router(exports.router)
 api_router.include_router(printing.router)

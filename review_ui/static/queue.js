@@ -64,6 +64,44 @@
 
   document.querySelectorAll("table[data-list]").forEach(keyboardList);
 
+  // --- the queue: confirm at once every page left with nothing to check (c, then Enter) ---
+
+  const confirmChecked = document.getElementById("confirm-checked");
+  if (confirmChecked) {
+    const dialog = document.getElementById("confirm-checked-dialog");
+    const status = document.getElementById("checked-status");
+    const ask = () => {
+      dialog.returnValue = ""; // Esc keeps the last answer in some browsers: never a stale "ok"
+      dialog.showModal();
+    };
+    confirmChecked.addEventListener("click", ask);
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "c" || !plainKey(event) || ownKeys(event.target) || dialog.open) return;
+      if (confirmChecked.disabled) return;
+      event.preventDefault();
+      ask();
+    });
+    dialog.addEventListener("close", async () => {
+      if (dialog.returnValue !== "ok") return;
+      confirmChecked.disabled = true;
+      status.textContent = "正在确认……";
+      try {
+        const result = await request("/api/v1/review/confirm-checked", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: confirmChecked.dataset.selection,
+        });
+        const left = Object.entries(result.skipped)
+          .map(([key, ids]) => `${ids.length} 页${result.reasons[key]}`).join("，");
+        status.textContent = `已确认 ${result.done.length} 页${left ? `；未确认：${left}` : ""}。`;
+        window.setTimeout(() => window.location.reload(), 800);
+      } catch (error) {
+        status.textContent = `确认失败：${error.message}`;
+        confirmChecked.disabled = false;
+      }
+    });
+  }
+
   // --- batches: live progress while running -------------------------------------------
 
   function showProgress(scope, batch, labels) {
@@ -213,6 +251,15 @@
     }
 
     /** Save the cell's value if it changed (or, with `accept`, confirm an uncertain one). */
+    // Saves go one after the other: two at once on the same page would refuse each other,
+    // as each was made on the page version the other one replaces.
+    let turn = Promise.resolve();
+    function inTurn(task) {
+      const run = turn.then(task, task);
+      turn = run.catch(() => undefined);
+      return run;
+    }
+
     async function save(cell, accept) {
       const input = inputOf(cell);
       const text = input.value;
@@ -223,11 +270,11 @@
       mark(cell, "saving", "保存中……");
       const url = `/api/v1/pages/${cell.dataset.pageId}/fields/${encodeURIComponent(cell.dataset.key)}`;
       try {
-        const field = await request(url, {
+        const field = await inTurn(() => request(url, {
           method: "PUT",
           headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
           body: JSON.stringify({ value: toValue(text) }),
-        });
+        }));
         const shown = toText(field.value);
         if (input.value === text) input.value = shown; // unless typed over meanwhile
         input.dataset.original = shown;
@@ -336,20 +383,60 @@
       event.preventDefault();
     });
 
-    const acceptRest = document.getElementById("accept-rest");
-    if (acceptRest) {
-      acceptRest.addEventListener("click", async () => {
-        acceptRest.disabled = true;
-        for (const cell of cells) {
-          const input = inputOf(cell);
-          const untouched = input.value === input.dataset.original;
-          if (cell.dataset.needsReview === "true" && untouched && !cell.classList.contains("failed")) {
-            await save(cell, true);
+    /** Every value still marked uncertain and not touched is right: accept them all in one
+     * request (what was typed is saved first), then show the next uncertain values. */
+    async function acceptRest() {
+      if (!editable || grid.dataset.accepting) return;
+      grid.dataset.accepting = "true";
+      const active = cells.find((cell) => cell.contains(document.activeElement));
+      if (active) await save(active, false);
+      const rest = cells.filter((cell) => {
+        const input = inputOf(cell);
+        return cell.dataset.needsReview === "true" && input.value === input.dataset.original
+          && !cell.classList.contains("failed") && !pending.has(cell);
+      });
+      rest.forEach((cell) => mark(cell, "saving", "保存中……"));
+      try {
+        await Promise.all([...pending.keys()].map((cell) => waitSaved(cell)));
+        const result = await inTurn(() => request("/api/v1/review/accept-fields", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+          body: JSON.stringify({ cells: rest.map((c) => ({ page_id: Number(c.dataset.pageId), key: c.dataset.key })) }),
+        }));
+        const refused = new Set(Object.values(result.skipped).flat());
+        for (const cell of rest) {
+          if (refused.has(Number(cell.dataset.pageId))) {
+            mark(cell, "failed", "未能确认：请打开所在卡片处理");
+            continue;
           }
+          cell.dataset.needsReview = "false";
+          cell.classList.remove("uncertain");
+          mark(cell, "saved", "已确认");
         }
-        acceptRest.disabled = false;
+        if (cells.some((cell) => cell.classList.contains("failed"))) return; // keep refusals in sight
+        window.location.reload(); // the next uncertain values of this kind come first
+      } catch (error) {
+        rest.forEach((cell) => mark(cell, "failed", `确认失败：${error.message}`));
+      } finally {
+        delete grid.dataset.accepting;
+      }
+    }
+
+    function waitSaved(cell) {
+      return new Promise((resolve) => {
+        const check = () => (pending.has(cell) ? window.setTimeout(check, 20) : resolve());
+        check();
       });
     }
+
+    const acceptButton = document.getElementById("accept-rest");
+    if (acceptButton) acceptButton.addEventListener("click", acceptRest);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.isComposing) {
+        event.preventDefault();
+        acceptRest();
+      }
+    });
 
     go(0);
   }
