@@ -1,16 +1,24 @@
 """A reviewer replayed in a real browser, keyboard only, over a freshly generated batch.
 
 Generates a batch (seed ≥ 10000 unless given), loads its roster and ingests it with the
-real commands, serves the app on loopback and drives Debian's Chromium with Playwright.
-For every card in review it opens the document page, moves to each field whose stored
-value differs from the generator's truth (Enter to the next uncertain field, or ↓/↑),
-types the true value and confirms with Ctrl+Enter. It reports keystrokes per card beyond
-the characters typed into wrong fields, seconds of UI time per card, page load times,
+real commands, serves the app on loopback and drives Debian's Chromium with Playwright,
+fixing every wrong field from the generator's truth in one of two flows:
+
+* `--flow document` (default): every card with something to check is opened; the replay
+  moves to each wrong field with the fewest keys (Enter to the next uncertain field, the
+  arrows), types the true value and confirms with Ctrl+Enter. The cards left with nothing
+  to check are then confirmed from the queue (`c`, Enter).
+* `--flow batch` (`benchmarks/replay_grid.py`): the field grid kind by kind (fix the wrong
+  uncertain values, Ctrl+Enter accepts the rest), the cards that still need a hand, then
+  the queue.
+
+A wrong value that was not marked for review is fixed too (the replay knows the truth; a
+reviewer would not), and counted. It reports keystrokes per card beyond the characters
+typed into wrong fields, seconds of UI time per card (typing excluded), page load times,
 and whether the database then equals the truth.
 
-    .venv/bin/python benchmarks/bench_review.py --members 3 [--seed N] [--keep DIR]
+    .venv/bin/python benchmarks/bench_review.py --members 5 [--flow batch] [--seed N] [-v]
 """
-
 from __future__ import annotations
 
 import argparse
@@ -39,6 +47,12 @@ from sqlmodel import Session, select
 from benchmarks.bench_fields import import_roster
 from benchmarks.bench_pages import run_ingest
 from benchmarks.field_truth import same_value, truth_fields
+from benchmarks.replay_grid import (
+    GRID_KINDS,
+    MISSING,
+    confirm_checked_from_queue,
+    replay_grid_kind,
+)
 from forms.spec import field_kind
 from records.db import make_engine
 from records.models import Field, Member, PageStatus, SourceFile
@@ -58,6 +72,7 @@ class Tally:
     wrong_fields: int = 0
     seconds: list[float] = field(default_factory=list)
     loads_ms: list[float] = field(default_factory=list)
+    grid_ms: list[float] = field(default_factory=list)  # field grid loads (batch flow)
 
 
 def serve(data_dir: Path) -> tuple[str, uvicorn.Server, threading.Thread]:
@@ -157,8 +172,10 @@ class Nav:
             later = [k for k in self.order if self.keys.index(k) > self.keys.index(here)]
             return later[0] if later else None
         vertical = key in ("ArrowUp", "ArrowDown")
-        if typed and kind not in KEYED_KINDS and (
-            key == "ArrowLeft" or (kind in SUGGESTING_KINDS and vertical)
+        if (
+            typed
+            and kind not in KEYED_KINDS
+            and (key == "ArrowLeft" or (kind in SUGGESTING_KINDS and vertical))
         ):
             return False
         target = self.moves[here].get(key)
@@ -276,12 +293,120 @@ def settled(page: Page, engine: Engine, page_id: int, truth: dict[str, Any]) -> 
         return wrong_fields(session, page_id, truth)
 
 
+def pages_in_review(engine: Engine, truths: dict[int, dict[str, Any]]) -> list[int]:
+    with Session(engine) as session:
+        return [
+            page_id
+            for page_id in sorted(truths)
+            if (row := session.get(PageRow, page_id)) is not None
+            and row.status == PageStatus.needs_review
+        ]
+
+
+def needs_a_hand(engine: Engine, page_id: int, truth: dict[str, Any]) -> bool:
+    """Whether a page in review must be opened: a field marked for review, a wrong value
+    (known from the truth), or no link. The others are confirmed from the queue."""
+    with Session(engine) as session:
+        row = session.get(PageRow, page_id)
+        assert row is not None
+        if row.status != PageStatus.needs_review:
+            return False
+        unlinked = row.member_id is None or (row.form == "service_card" and row.contact_no is None)
+        uncertain = session.exec(
+            select(Field.id).where(Field.page_id == page_id, Field.needs_review == True)  # noqa: E712
+        ).first()
+        return unlinked or uncertain is not None or bool(wrong_fields(session, page_id, truth))
+
+
+def finish_from_queue(
+    page: Page,
+    url: str,
+    in_review: list[int],
+    truths: dict[int, dict[str, Any]],
+    engine: Engine,
+    tally: Tally,
+) -> str:
+    """`c` and Enter on the queue, then whatever it held back one by one."""
+    keys, confirmed = confirm_checked_from_queue(page, url)
+    tally.keystrokes += keys
+    left = [p for p in pages_in_review(engine, truths) if p in in_review]
+    for page_id in left:
+        replay_card(page, url, page_id, truths[page_id], engine, tally)
+    return f"confirmed from the queue {confirmed} ({keys} keys), then one by one {len(left)}"
+
+
+def replay_documents(
+    page: Page,
+    url: str,
+    in_review: list[int],
+    truths: dict[int, dict[str, Any]],
+    engine: Engine,
+    tally: Tally,
+) -> None:
+    """The document flow: every card with something to check on its own page; then the
+    queue confirms the cards left with nothing to check."""
+    opened = [p for p in in_review if needs_a_hand(engine, p, truths[p])]
+    for page_id in opened:
+        replay_card(page, url, page_id, truths[page_id], engine, tally)
+    start, cards_seconds = time.perf_counter(), sum(tally.seconds)
+    done = finish_from_queue(page, url, in_review, truths, engine, tally)
+    if VERBOSE:
+        print(f"  cards opened {len(opened)}, {done}")
+    # UI time of the whole review (typing excluded) over every card, as in the batch flow.
+    total = cards_seconds + time.perf_counter() - start
+    tally.cards = len(in_review)
+    tally.seconds = [total / max(len(in_review), 1)]
+
+
+def replay_batch(
+    page: Page,
+    url: str,
+    in_review: list[int],
+    truths: dict[int, dict[str, Any]],
+    engine: Engine,
+    tally: Tally,
+) -> None:
+    """The batch flow (`benchmarks/replay_grid.py`): field grids kind by kind, then the cards
+    that still need a hand, then the queue confirms the rest at once."""
+    start = time.perf_counter()
+    typing = 0.0
+
+    def wrong_of(page_id: int, key: str) -> Any:
+        if page_id not in truths:
+            return MISSING
+        with Session(engine) as session:
+            return wrong_fields(session, page_id, truths[page_id]).get(key, MISSING)
+
+    for kind in GRID_KINDS:
+        keys, typed, fixed, seconds = replay_grid_kind(page, url, kind, wrong_of, tally.grid_ms)
+        tally.keystrokes += keys
+        tally.typed += typed
+        tally.wrong_fields += fixed
+        typing += seconds
+        if VERBOSE and (keys or fixed):
+            print(f"  grid {kind}: {fixed} fixed, {keys} keys")
+    opened = [p for p in in_review if needs_a_hand(engine, p, truths[p])]
+    for page_id in opened:
+        replay_card(page, url, page_id, truths[page_id], engine, tally)
+    done = finish_from_queue(page, url, in_review, truths, engine, tally)
+    if VERBOSE:
+        print(f"  cards opened {len(opened)}, {done}")
+    tally.cards = len(in_review)
+    tally.seconds = [(time.perf_counter() - start - typing) / max(len(in_review), 1)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=None, help="default: a fresh one ≥ 10000")
     parser.add_argument("--members", type=int, default=3)
     parser.add_argument("--keep", type=Path, default=None)
     parser.add_argument("-v", action="store_true", help="print each card's moves")
+    parser.add_argument(
+        "--flow",
+        choices=("document", "batch"),
+        default="document",
+        help="card by card, or field grids then one confirmation from the queue",
+    )
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(10_000, 2**31)
     root = args.keep or Path(tempfile.mkdtemp(prefix="cardscan-review-"))
@@ -308,17 +433,17 @@ def main() -> int:
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
         page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+        page.on("pageerror", lambda error: print(f"  page error: {error}"))
         page.goto(f"{url}/login")
         page.fill("input[name=name]", "replay")
         page.fill("input[name=password]", PASSWORD)
         with page.expect_navigation():
             page.keyboard.press("Enter")
-        for page_id, truth in sorted(truths.items()):
-            with Session(engine) as session:
-                row = session.get(PageRow, page_id)
-                if row is None or row.status != PageStatus.needs_review:
-                    continue
-            replay_card(page, url, page_id, truth, engine, tally)
+        in_review = pages_in_review(engine, truths)
+        if args.flow == "document":
+            replay_documents(page, url, in_review, truths, engine, tally)
+        else:
+            replay_batch(page, url, in_review, truths, engine, tally)
         browser.close()
     server.should_exit = True
     thread.join(timeout=10)
@@ -336,21 +461,23 @@ def main() -> int:
                 row.contact_no if row.form == "service_card" else None,
             ) != (truth.get("member_code"), truth.get("contact_no"))
     n = max(tally.cards, 1)
-    loads = sorted(tally.loads_ms)
-    print(f"seed {seed}: {tally.cards} cards replayed ({len(truths)} form pages)")
+    print(f"seed {seed}, {args.flow} flow: {tally.cards} cards replayed ({len(truths)} form pages)")
     print(f"wrong fields fixed: {tally.wrong_fields} ({tally.typed} characters typed)")
     print(
         f"keystrokes beyond typed characters: {tally.keystrokes} = "
         f"{tally.keystrokes / n:.2f} per card"
     )
     print(
-        f"UI seconds per card (typing excluded): mean {statistics.mean(tally.seconds):.2f}, "
-        f"median {statistics.median(tally.seconds):.2f}"
+        f"UI seconds per card (typing excluded): mean {statistics.mean(tally.seconds or [0]):.2f}, "
+        f"median {statistics.median(tally.seconds or [0]):.2f}"
     )
-    print(
-        f"page load ms: median {statistics.median(loads):.0f}, "
-        f"p95 {loads[int(0.95 * (len(loads) - 1))]:.0f}, max {loads[-1]:.0f}"
-    )
+    for what, times in (("document page", tally.loads_ms), ("field grid", tally.grid_ms)):
+        if times:
+            ms = sorted(times)
+            print(
+                f"{what} load ms ({len(ms)}): median {statistics.median(ms):.0f}, "
+                f"p95 {ms[int(0.95 * (len(ms) - 1))]:.0f}, max {ms[-1]:.0f}"
+            )
     print(
         f"after review: fields differing from truth {left}, pages not confirmed "
         f"{unconfirmed}, links differing {links}"
