@@ -43,6 +43,38 @@ def threshold_for(samples: list[tuple[float, bool]], precision: float, floor: fl
     return round(max(floor, best), 4)
 
 
+def doubt_table(
+    samples: list[tuple[float, bool]], threshold: float, *, per_bin: int = 25
+) -> list[list[float]]:
+    """Share of wrong reads among the samples under ``threshold`` (the ones sent to a person),
+    by confidence: bins of at least ``per_bin`` samples, pooled until the share never grows
+    with confidence (pool adjacent violators). Rows ``[upper_confidence, share_wrong]``,
+    the last one open-ended up to the threshold."""
+    flagged = sorted((c, r) for c, r in samples if c < threshold)
+    if not flagged:
+        return []
+    bins: list[list[tuple[float, bool]]] = []
+    for i in range(0, len(flagged), per_bin):
+        bins.append(flagged[i : i + per_bin])
+    if len(bins) > 1 and len(bins[-1]) < per_bin:
+        bins[-2].extend(bins.pop())
+    pooled: list[list[tuple[float, bool]]] = []
+    for chunk in bins:
+        pooled.append(chunk)
+        while len(pooled) > 1 and _wrong(pooled[-1]) > _wrong(pooled[-2]):
+            last = pooled.pop()
+            pooled[-1] = pooled[-1] + last
+    rows = []
+    for i, chunk in enumerate(pooled):
+        upper = pooled[i + 1][0][0] if i + 1 < len(pooled) else threshold
+        rows.append([round(upper, 4), round(_wrong(chunk), 4)])
+    return rows
+
+
+def _wrong(chunk: list[tuple[float, bool]]) -> float:
+    return sum(not r for _, r in chunk) / len(chunk)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=",".join(map(str, CALIBRATION_SEEDS)))
@@ -80,12 +112,14 @@ def main() -> int:
         print(f"samples in {dump}")
 
     thresholds = {}
+    doubts = {}
     print(
         f"{'kind':<10} {'fields':>6} {'right':>8} {'threshold':>9} {'kept':>7} {'kept right':>10}"
     )
     for kind, samples in sorted(by_kind.items()):
         t = threshold_for(samples, args.precision, args.floor)
         thresholds[kind] = t
+        doubts[kind] = doubt_table(samples, t)
         kept = [r for c, r in samples if c >= t]
         right = sum(r for _, r in samples)
         print(
@@ -93,11 +127,15 @@ def main() -> int:
             f"{100 * len(kept) / len(samples):6.1f}% "
             f"{100 * sum(kept) / max(1, len(kept)):9.2f}%"
         )
+    print("share wrong among the fields sent to a person, by confidence (reviewers' order):")
+    for kind, rows in sorted(doubts.items()):
+        print(f"  {kind:<10} " + "  ".join(f"<{u:.3f}: {100 * w:.0f}%" for u, w in rows))
     if args.write:
         CALIBRATION_FILE.write_text(
             json.dumps(
                 {
                     "thresholds": thresholds,
+                    "doubt": doubts,
                     "precision": args.precision,
                     "floor": args.floor,
                     "seeds": seeds,

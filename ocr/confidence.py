@@ -55,5 +55,32 @@ def needs_review(kind: str, confidence: float, *, table: dict[str, float] | None
     return confidence < limits.get(kind, DEFAULT_THRESHOLD)
 
 
+@cache
+def doubt_tables(path: Path = CALIBRATION_FILE) -> dict[str, list[tuple[float, float]]]:
+    """Per field kind, the share of wrong reads among those sent to a person, by confidence:
+    ``[(upper_confidence, share_wrong), ...]`` ascending, measured by the calibration."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        str(kind): [(float(upper), float(share)) for upper, share in rows]
+        for kind, rows in data.get("doubt", {}).items()
+    }
+
+
+def doubt(
+    kind: str, confidence: float, *, tables: dict[str, list[tuple[float, float]]] | None = None
+) -> float:
+    """How likely a field sent to a person is wrong, comparable across kinds (a reviewer's
+    order): the calibrated share for its kind and confidence, else ``1 - confidence``."""
+    rows = (doubt_tables() if tables is None else tables).get(kind)
+    if not rows:
+        return 1.0 - _clip(confidence)
+    for upper, share in rows:
+        if confidence < upper:
+            return share
+    return rows[-1][1]
+
+
 def _clip(value: float) -> float:
     return max(0.0, min(1.0, float(value)))

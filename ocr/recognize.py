@@ -254,10 +254,12 @@ def _signed_reading(ink: InkReading) -> FieldReading:
 
 def _empty_reading(key: str, kind: str, ink: InkReading | None) -> FieldReading:
     """A cell without writing in a row that has some, or an empty header blank."""
-    if row_of(key) is None or kind in ("date", "name"):
-        # Header blanks and a written row's date or name must be filled: a person looks.
-        return FieldReading(None, None, 0.0, 0.0, True, INK, "empty")
     confidence = ink.confidence if ink else 0.0
+    if row_of(key) is None or kind in ("date", "name"):
+        # Header blanks and a written row's date or name must be filled: a person looks,
+        # however sure the ink is that the cell is empty. That certainty is still the
+        # confidence, so these come after the doubtful reads in a reviewer's order.
+        return FieldReading(None, None, confidence, confidence, True, INK, "empty")
     return FieldReading(None, None, confidence, confidence, needs_review(kind, confidence), INK)
 
 

@@ -20,6 +20,7 @@ from api.deps import SessionDep
 from api.errors import Forbidden, NotFound
 from api.permissions import Can
 from forms import spec
+from ocr.confidence import doubt
 from records import crud
 from records.models import PageDetail, PageStatus
 from review_ui import labels
@@ -79,6 +80,13 @@ def document_page(
         "noteLabels": labels.FIELD_NOTE_LABELS,
         "linkSourceLabels": labels.LINK_SOURCE_LABELS,
         "statusLabels": labels.PAGE_STATUS_LABELS,
+        # How likely each field sent to a person is wrong (calibrated per kind): the
+        # reviewer's order, likeliest mistake first, whatever the kinds.
+        "doubt": {
+            f.key: round(doubt(spec.field_kind(f.key), f.confidence), 4)
+            for f in page.fields
+            if f.needs_review
+        },
     }
     return templates.TemplateResponse(
         request,

@@ -127,10 +127,13 @@ function start(config) {
 
   // --- moving around -------------------------------------------------------------------
 
-  // Uncertain fields least sure first (then in reading order): the likeliest mistakes
-  // come first, so a reviewer reaches them with the fewest keys.
+  // Uncertain fields likeliest mistake first (the calibrated doubt of their kind and
+  // confidence; then least sure, then reading order), so a reviewer reaches them with the
+  // fewest keys.
+  const doubtOf = (f) => (f.key in config.doubt ? config.doubt[f.key] : 1 - f.confidence);
   const uncertain = () => fields.filter((f) => f.review)
-    .sort((a, b) => a.confidence - b.confidence || fields.indexOf(a) - fields.indexOf(b));
+    .sort((a, b) => doubtOf(b) - doubtOf(a) || a.confidence - b.confidence
+      || fields.indexOf(a) - fields.indexOf(b));
 
   // Arrows move like a spreadsheet: ↓/↑ to the same column of the next/previous row (the
   // header fields are one column), ←/→ to the previous/next field — unless the reviewer is
