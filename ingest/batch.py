@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +20,7 @@ from ingest.batch_lock import BatchInUse, batch_is_live, hold_batch_lock
 from ingest.batch_plan import write_plan
 from ingest.errors import FileTooLarge, IngestError
 from ingest.files import check_readable, discover_files, sha256_file, sniff_kind, store_original
+from ingest.orphans import exit_with
 from ingest.pages import count_pages
 from ingest.queue import PageQueue
 from ingest.store import BatchStore
@@ -323,7 +325,12 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers never inherit the main process's threads (progress bar, database).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["ingest.worker"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=exit_with,  # a killed ingest takes its workers with it
+        initargs=(os.getpid(),),
+    )
 
 
 def _analyse_pages(jobs: Iterable[PageJob], *, workers: int) -> Iterator[PageOutcome]:
