@@ -289,14 +289,14 @@ def reopen_page(
     user: User,
     expected_version: int | None = None,
 ) -> Page:
-    """Back to review from confirmed or rejected, for a reason kept in the page's notes and
-    the trail (the rejection reason stays in the trail)."""
+    """Back to review from confirmed, rejected or duplicate (its note stays: not marked
+    again), for a reason kept in the notes and the trail (as is a rejection's reason)."""
     reason = _reason(reason, "重新审核", "reopen")
     _next_version(session, page, expected_version)
-    if page.status not in (PageStatus.confirmed, PageStatus.rejected):
+    if page.status not in (PageStatus.confirmed, PageStatus.rejected, PageStatus.duplicate):
         raise TransitionRefused(
-            "只有已确认或已退回的页面可以重新审核。",
-            f"Only confirmed or rejected pages reopen; this one is {page.status}.",
+            "只有已确认、已退回或判为重复的页面可以重新审核。",
+            f"Only confirmed, rejected or duplicate pages reopen; this one is {page.status}.",
         )
     previous = page.status
     page.status = PageStatus.needs_review

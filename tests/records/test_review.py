@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from records.accounts import Role, User
 from records.audit import AuditEvent
+from records.duplicates import mark_duplicate_pages
 from records.linking import REVIEWER, link_pages, relink_year
 from records.models import Field, Page, PageStatus
 from records.review import (
@@ -261,11 +262,31 @@ def test_failed_and_duplicate_pages_are_not_reviewed(
     actions: list[Any] = [
         lambda: confirm_page(session, page=page, user=user),
         lambda: reject_page(session, page=page, reason="x", user=user),
-        lambda: reopen_page(session, page=page, reason="x", user=user),
         lambda: correct_field(session, page=page, key="year", value=YEAR, user=user),
         lambda: set_link(session, page=page, member_id=None, contact_no=None, user=user),
     ]
+    if status == PageStatus.failed:  # a duplicate can be reopened: below
+        actions.append(lambda: reopen_page(session, page=page, reason="x", user=user))
     for action in actions:
         with pytest.raises(TransitionRefused):
             action()
     assert page.status == status
+
+
+def test_a_page_wrongly_taken_for_a_duplicate_is_reopened_and_not_marked_again(
+    session: Session, scans: Scans, user: User
+) -> None:
+    page = scans.page("service_card", service_card(), status=PageStatus.duplicate)
+    page.notes = ["duplicate_page:scan-001.pdf#2"]
+    reopen_page(session, page=page, reason="另一张卡片，不是重复", user=user)
+    assert page.status == PageStatus.needs_review
+    assert page.notes == ["duplicate_page:scan-001.pdf#2", "reopened:另一张卡片，不是重复"]
+    assert mark_duplicate_pages(session, batch_id=page.batch_id) == []
+    assert page.status == PageStatus.needs_review
+    confirm_page(session, page=page, user=user)
+    assert page.status == PageStatus.confirmed
+    trail = [(e.action, e.detail) for e in events(session)]
+    assert trail[0] == (
+        "page_reopened",
+        {"page_id": page.id, "previous": "duplicate", "reason": "另一张卡片，不是重复"},
+    )
