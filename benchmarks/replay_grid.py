@@ -74,6 +74,7 @@ def replay_grid_kind(
     typing = 0.0
     seen: set[tuple[int, str]] = set()
     while True:
+        page.wait_for_load_state("networkidle")  # the last grid's crops: a load on its own
         start = time.perf_counter()
         page.goto(f"{url}/fields?kind={kind}")
         page.wait_for_function("document.activeElement?.classList.contains('cell') ?? true")

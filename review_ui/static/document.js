@@ -438,6 +438,7 @@ function start(config) {
   window.addEventListener("pagehide", () => { if (config.editable) release(); });
 
   async function load() {
+    const claimed = config.editable ? claim() : null; // side by side with the page's data
     const [detail, history] = await Promise.all([api.get(), api.get("/history")]);
     if (!detail.ok) { banner(detail.message); return; }
     api.version = detail.data.version;
@@ -448,11 +449,8 @@ function start(config) {
       fill(f, data.get(f.key));
       f.ocr = ocr.has(f.key) ? ocr.get(f.key) : f.saved;
     }
-    if (config.editable) {
-      await claim();
-      setInterval(claim, CLAIM_RENEW_MS);
-    }
-    await link.load(detail.data);
+    await Promise.all([claimed, link.load(detail.data)]); // ready once claimed and linked
+    if (config.editable) setInterval(claim, CLAIM_RENEW_MS);
     root.dataset.order = uncertain().map((f) => f.key).join(" ");
     // Where each key moves from each field (read by the review benchmark and the tests).
     root.dataset.moves = JSON.stringify(Object.fromEntries(fields.map((f) => [f.key, {

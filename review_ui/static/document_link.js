@@ -47,7 +47,11 @@ export class LinkPanel {
   async load(detail) {
     this.detail = detail;
     if (!this.member || this.dirty) return;
-    const r = await this.api.get("/suggest/member_name?q=&limit=50");
+    // The member list and the chosen member's contacts load side by side.
+    const [r] = await Promise.all([
+      this.api.get("/suggest/member_name?q=&limit=50"),
+      this.loadContacts(detail.member_id, detail.contact_no),
+    ]);
     const members = r.ok ? r.data : [];
     if (detail.member_id && !members.some((m) => m.member_id === detail.member_id)) {
       const m = await this.api.call("GET", `/api/v1/roster/members/${detail.member_id}`);
@@ -56,7 +60,6 @@ export class LinkPanel {
     this.member.replaceChildren(option("", "（未关联）"),
       ...members.map((m) => option(m.member_id, `${m.value}（${m.detail || ""}）`)));
     this.member.value = detail.member_id || "";
-    await this.loadContacts(detail.member_id, detail.contact_no);
     this.show();
   }
 
