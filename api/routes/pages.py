@@ -132,7 +132,7 @@ def list_pages(
 @router.get("/{page_id}")
 def get_page(page_id: int, viewer: Viewer, session: SessionDep) -> PageDetail:
     visible_page(session, viewer, page_id)
-    return _detail(session, viewer, page_id)
+    return page_detail(session, viewer, page_id)
 
 
 @router.get("/{page_id}/image", response_class=FileResponse)
@@ -147,10 +147,15 @@ def get_page_image(
 def get_history(page_id: int, viewer: Viewer, session: SessionDep) -> list[FieldEditPublic]:
     """Every correction of the page's fields, oldest first."""
     visible_page(session, viewer, page_id)
+    return page_history(session, viewer, page_id)
+
+
+def page_history(session: Session, principal: Principal, page_id: int) -> list[FieldEditPublic]:
+    """The page's corrections, oldest first, masked for the principal."""
     edits = [
         FieldEditPublic.model_validate(e) for e in review.field_history(session, page_id=page_id)
     ]
-    if viewer.can(Can.see_personal_data):
+    if principal.can(Can.see_personal_data):
         return edits
     return [
         e.model_copy(
@@ -207,7 +212,7 @@ def set_link(
         expected_version=version,
     )
     session.commit()
-    return _detail(session, reviewer, page_id)
+    return page_detail(session, reviewer, page_id)
 
 
 @router.put("/{page_id}/form")
@@ -225,7 +230,7 @@ def set_form(
         session, page=page, form=choice.form, user=reviewer.user, expected_version=version
     )
     session.commit()
-    return _detail(session, reviewer, page_id)
+    return page_detail(session, reviewer, page_id)
 
 
 @router.post("/{page_id}/confirm")
@@ -235,7 +240,7 @@ def confirm_page(
     page = visible_page(session, reviewer, page_id)
     review.confirm_page(session, page=page, user=reviewer.user, expected_version=version)
     session.commit()
-    return _detail(session, reviewer, page_id)
+    return page_detail(session, reviewer, page_id)
 
 
 @router.post("/{page_id}/reject")
@@ -255,7 +260,7 @@ def reject_page(
         expected_version=version,
     )
     session.commit()
-    return _detail(session, reviewer, page_id)
+    return page_detail(session, reviewer, page_id)
 
 
 @router.post("/{page_id}/reopen")
@@ -276,7 +281,7 @@ def reopen_page(
         expected_version=version,
     )
     session.commit()
-    return _detail(session, reviewer, page_id)
+    return page_detail(session, reviewer, page_id)
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -308,7 +313,9 @@ def page_image_path(settings: Settings, page: Page) -> Path:
     return path
 
 
-def _detail(session: Session, principal: Principal, page_id: int) -> PageDetail:
+def page_detail(session: Session, principal: Principal, page_id: int) -> PageDetail:
+    """A page with its fields, masked for the principal (the API's answer, and the data the
+    document page is rendered with)."""
     detail = crud.get_page_detail(session, page_id=page_id)
     assert detail is not None  # checked by visible_page in the same request
     fields = [_mask_field(f, principal) for f in detail.fields]

@@ -130,10 +130,14 @@ function start(config) {
   // Uncertain fields likeliest mistake first (the calibrated doubt of their kind and
   // confidence; then least sure, then reading order), so a reviewer reaches them with the
   // fewest keys.
+  // The order is fixed when the page loads: a correction that relinks the page and
+  // re-reads other fields' confidence never reshuffles what Enter visits next.
   const doubtOf = (f) => (f.key in config.doubt ? config.doubt[f.key] : 1 - f.confidence);
-  const uncertain = () => fields.filter((f) => f.review)
+  const rank = () => fields.filter((f) => f.review)
     .sort((a, b) => doubtOf(b) - doubtOf(a) || a.confidence - b.confidence
       || fields.indexOf(a) - fields.indexOf(b));
+  let order = [];
+  const uncertain = () => order;
 
   // Arrows move like a spreadsheet: ↓/↑ to the same column of the next/previous row (the
   // header fields are one column), ←/→ to the previous/next field — unless the reviewer is
@@ -438,8 +442,9 @@ function start(config) {
   window.addEventListener("pagehide", () => { if (config.editable) release(); });
 
   async function load() {
-    const claimed = config.editable ? claim() : null; // side by side with the page's data
-    const [detail, history] = await Promise.all([api.get(), api.get("/history")]);
+    const claimed = config.editable ? claim() : null;
+    const detail = { ok: true, data: config.detail }; // rendered with the page: no round trip
+    const history = { ok: true, data: config.history };
     if (!detail.ok) { banner(detail.message); return; }
     api.version = detail.data.version;
     const ocr = new Map();
@@ -451,7 +456,8 @@ function start(config) {
     }
     await Promise.all([claimed, link.load(detail.data)]); // ready once claimed and linked
     if (config.editable) setInterval(claim, CLAIM_RENEW_MS);
-    root.dataset.order = uncertain().map((f) => f.key).join(" ");
+    order = rank();
+    root.dataset.order = order.map((f) => f.key).join(" ");
     // Where each key moves from each field (read by the review benchmark and the tests).
     root.dataset.moves = JSON.stringify(Object.fromEntries(fields.map((f) => [f.key, {
       ArrowDown: neighbour(f, 1, 0)?.key, ArrowUp: neighbour(f, -1, 0)?.key,
