@@ -23,7 +23,7 @@ from records.accounts import User
 from records.claims import current_claim
 from records.duplicates import FORMS, SAME_CARD_NOTE
 from records.models import Field, Page, PageStatus
-from records.review import ReviewError, confirm_page, correct_field
+from records.review import ReviewError, StaleWrite, confirm_page, correct_field
 
 SKIP_REASONS = {
     "not_linked": "未关联委员或联系对象",
@@ -31,6 +31,7 @@ SKIP_REASONS = {
     "held": "正由其他审核员打开",
     "not_in_review": "已不在待审核状态",
     "invalid": "识别值无效，请在卡片上更正",
+    "changed": "刚被其他审核员修改，请重新查看",
 }
 """Why a page was left for a person, in the words the screens show."""
 
@@ -101,7 +102,12 @@ def confirm_checked(
             result.skip(reason, page.id)
             continue
         if not dry_run:
-            confirm_page(session, page=page, user=user)
+            try:
+                with session.begin_nested():  # changed meanwhile: left for a person
+                    confirm_page(session, page=page, user=user)
+            except StaleWrite:
+                result.skip("changed", page.id)
+                continue
         result.done.append(page.id)
     return result
 
