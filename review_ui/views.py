@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import SessionDep
 from api.errors import Forbidden, NotFound
 from api.permissions import Can
-from api.routes.pages import page_detail, page_history
+from api.routes.pages import masked_detail, page_history
 from forms import spec
 from ocr.confidence import doubt
 from records import crud
@@ -82,7 +82,7 @@ def document_page(
         "linkSourceLabels": labels.LINK_SOURCE_LABELS,
         "statusLabels": labels.PAGE_STATUS_LABELS,
         # The page's data as the API gives it, so the page is ready without asking again.
-        "detail": page_detail(session, user, page_id).model_dump(mode="json"),
+        "detail": masked_detail(page, user).model_dump(mode="json"),
         "history": [e.model_dump(mode="json") for e in page_history(session, user, page_id)],
         # How likely each field sent to a person is wrong (calibrated per kind): the
         # reviewer's order, likeliest mistake first, whatever the kinds.

@@ -314,10 +314,15 @@ def page_image_path(settings: Settings, page: Page) -> Path:
 
 
 def page_detail(session: Session, principal: Principal, page_id: int) -> PageDetail:
-    """A page with its fields, masked for the principal (the API's answer, and the data the
-    document page is rendered with)."""
+    """A page with its fields, masked for the principal: the API's answer."""
     detail = crud.get_page_detail(session, page_id=page_id)
     assert detail is not None  # checked by visible_page in the same request
+    return masked_detail(detail, principal)
+
+
+def masked_detail(detail: PageDetail, principal: Principal) -> PageDetail:
+    """A page already read, its personal fields masked for roles that may not see them
+    (the document page is rendered with it)."""
     fields = [_mask_field(f, principal) for f in detail.fields]
     return detail.model_copy(update={"fields": fields})
 

@@ -397,7 +397,7 @@
       });
       rest.forEach((cell) => mark(cell, "saving", "保存中……"));
       try {
-        await Promise.all([...pending.keys()].map((cell) => waitSaved(cell)));
+        // Queued after every save still under way (`inTurn`): the values are final.
         const result = await inTurn(() => request("/api/v1/review/accept-fields", {
           method: "POST",
           headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
@@ -420,13 +420,6 @@
       } finally {
         delete grid.dataset.accepting;
       }
-    }
-
-    function waitSaved(cell) {
-      return new Promise((resolve) => {
-        const check = () => (pending.has(cell) ? window.setTimeout(check, 20) : resolve());
-        check();
-      });
     }
 
     const acceptButton = document.getElementById("accept-rest");
