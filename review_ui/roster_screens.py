@@ -175,6 +175,20 @@ def member_screen(
     )
 
 
+def _member_form(
+    code: str, name: str, sector: str, committee: str, phone: str, standing: str
+) -> dict[str, Any]:
+    """A member's form fields as the roster API takes them: trimmed, blanks as None."""
+    return {
+        "code": code.strip(),
+        "name": name.strip(),
+        "sector": sector or None,
+        "committee": committee or None,
+        "phone": phone.strip() or None,
+        "standing": bool(standing),
+    }
+
+
 @router.post("/roster/members")
 def add_member_form(
     user: ScreenUser,
@@ -191,13 +205,7 @@ def add_member_form(
     back = f"/roster?year={year}"
     try:
         request = MemberCreate(
-            year=year,
-            code=code.strip(),
-            name=name.strip(),
-            sector=sector or None,
-            committee=committee or None,
-            phone=phone.strip() or None,
-            standing=bool(standing),
+            year=year, **_member_form(code, name, sector, committee, phone, standing)
         )
         member = create_member(request, user, session)
     except (AppError, ReviewError, ValidationError) as e:
@@ -220,14 +228,7 @@ def change_member_form(
     _editor(user)
     back = f"/roster/members/{member_id}"
     try:
-        update = MemberUpdate(
-            code=code.strip(),
-            name=name.strip(),
-            sector=sector or None,
-            committee=committee or None,
-            phone=phone.strip() or None,
-            standing=bool(standing),
-        )
+        update = MemberUpdate(**_member_form(code, name, sector, committee, phone, standing))
         update_member(member_id, update, user, session)
     except (AppError, ReviewError, ValidationError) as e:
         return _redirect(back, _message(e))
