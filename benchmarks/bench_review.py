@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import shutil
@@ -364,7 +365,7 @@ def main() -> int:
                 print(f"  {what} loads in order, ms: {' '.join(f'{t:.0f}' for t in times)}")
             print(
                 f"{what} load ms ({len(ms)}): median {statistics.median(ms):.0f}, "
-                f"p95 {ms[int(0.95 * (len(ms) - 1))]:.0f}, max {ms[-1]:.0f}"
+                f"p95 {ms[math.ceil(0.95 * len(ms)) - 1]:.0f}, max {ms[-1]:.0f}"
             )
     print(
         f"after review: fields differing from truth {left}, pages not confirmed "

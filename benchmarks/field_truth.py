@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from forms.spec import field_kind, row_of
+from forms.spec import field_kind, review_class, row_of
 from ocr.parse import normalize_text
 
 
@@ -118,10 +118,12 @@ def score_page(
         if found is not None:
             scores.samples.append(
                 {
-                    "kind": kind,
+                    "kind": review_class(key),
                     "confidence": float(found.confidence),
                     "right": right,
                     "field": f"{label} {key}",
+                    "raw": found.raw,
+                    "ocr": found.ocr_confidence,
                 }
             )
             if found.note == "blank_row" and (row := row_of(key)) and row[0] == "rows":

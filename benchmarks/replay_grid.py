@@ -1,8 +1,9 @@
 """The batch flow of the review replay (`bench_review.py --flow batch`), keyboard only.
 
 A reviewer who clears a batch kind by kind: in the field grid (`/fields?kind=K`, uncertain
-values first) they move to each uncertain value that is wrong, type the true one, and
-accept all the others shown with Ctrl+Enter, until no value of that kind is uncertain.
+values first, then the least confident of the others) they move to each value shown that
+is wrong, marked uncertain or not (`*` in the trace), type the true one, and accept all the
+others shown with Ctrl+Enter, until no value of that kind is uncertain.
 Then the cards that still need a hand (a wrong value that was not marked uncertain, which
 the replay knows from the truth, or no link) are opened and fixed on their document page,
 and the queue confirms every page left with nothing to check: `c`, then Enter.
@@ -92,13 +93,13 @@ def replay_grid_kind(
         here, typed = 0, False
         trail = []
         for index, cell in enumerate(cells):
-            if not cell["uncertain"]:
-                continue
+            # The odd one out among the values shown, marked uncertain or not.
             truth = wrong_of(cell["page_id"], cell["key"])
             if truth is MISSING:
                 continue
             path = grid_path(here, index, cols, len(cells), typed)
-            trail.append(f"{index}({''.join(k[5:6] if k != 'Enter' else '⏎' for k in path)})")
+            sign = "" if cell["uncertain"] else "*"
+            trail.append(f"{index}{sign}({''.join(k[5:6] if k != 'Enter' else '⏎' for k in path)})")
             for key in path:
                 page.keyboard.press(key)
             keys += len(path)

@@ -98,6 +98,15 @@ def field_kind(key: str) -> str:
     return _KIND_BY_NAME[key.rsplit(".", 1)[-1]]
 
 
+def review_class(key: str) -> str:
+    """The class whose calibrated threshold and doubt a field is judged by: its kind, but
+    `contact_name` for the contacts form R names (`contacts.2.name`). A card's names snap to
+    the roster and the registered contacts; form R is where contacts are first named, so
+    its names are read against no closed set and are right less often at the same score."""
+    kind = field_kind(key)
+    return "contact_name" if kind == "name" and key.startswith("contacts.") else kind
+
+
 def row_of(key: str) -> tuple[str, int] | None:
     """(`rows`|`contacts`, number) for a row field key, None for a header field."""
     parts = key.split(".")

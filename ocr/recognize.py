@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forms.spec import field_keys, field_kind, row_of
+from forms.spec import field_keys, field_kind, review_class, row_of
 from forms.vocabulary import COMMITTEES, SECTORS
 from ocr.confidence import field_confidence, needs_review
 from ocr.crops import cut_cell, split_lines
@@ -23,6 +23,7 @@ from ocr.engines import OcrEngine, TextKind, get_engine
 from ocr.marks import InkReading, MarkReading, cell_ink, read_manner
 from ocr.parse import (
     Parsed,
+    clause_commas,
     normalize_text,
     parse_date,
     parse_phone,
@@ -190,6 +191,7 @@ def _parse(key: str, kind: str, raw: str, year: int | None) -> Parsed:
     if kind == "name":
         # Snapped to the roster or the member's contacts at linking; unverified until then.
         return Parsed(value=text or None, valid=False, note="not_snapped")
+    text = clause_commas(text)
     return Parsed(value=text or None, valid=bool(text))
 
 
@@ -205,7 +207,7 @@ def _text_reading(
         raw=raw,
         ocr_confidence=score,
         confidence=confidence,
-        needs_review=needs_review(kind, confidence),
+        needs_review=needs_review(review_class(key), confidence),
         engine=engine,
         note=parsed.note,
     )
@@ -260,7 +262,8 @@ def _empty_reading(key: str, kind: str, ink: InkReading | None) -> FieldReading:
         # however sure the ink is that the cell is empty. That certainty is still the
         # confidence, so these come after the doubtful reads in a reviewer's order.
         return FieldReading(None, None, confidence, confidence, True, INK, "empty")
-    return FieldReading(None, None, confidence, confidence, needs_review(kind, confidence), INK)
+    review = needs_review(review_class(key), confidence)
+    return FieldReading(None, None, confidence, confidence, review, INK)
 
 
 def _blank_row_field(

@@ -87,7 +87,7 @@ def document_page(
         # How likely each field sent to a person is wrong (calibrated per kind): the
         # reviewer's order, likeliest mistake first, whatever the kinds.
         "doubt": {
-            f.key: round(doubt(spec.field_kind(f.key), f.confidence), 4)
+            f.key: round(doubt(spec.review_class(f.key), f.confidence), 4)
             for f in page.fields
             if f.needs_review
         },

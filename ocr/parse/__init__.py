@@ -9,7 +9,7 @@ from ocr.parse.codes import CardCode, format_card_code, parse_card_code
 from ocr.parse.dates import parse_date
 from ocr.parse.names import NAME_THRESHOLD, name_similarity, plausible_name, snap_name
 from ocr.parse.phones import parse_phone
-from ocr.parse.text import normalize_text, strip_label
+from ocr.parse.text import clause_commas, normalize_text, strip_label
 from ocr.parse.types import Parsed
 from ocr.parse.vocab import VOCABULARY_THRESHOLD, snap_vocabulary
 from ocr.parse.year import parse_year
@@ -19,6 +19,7 @@ __all__ = [
     "VOCABULARY_THRESHOLD",
     "CardCode",
     "Parsed",
+    "clause_commas",
     "format_card_code",
     "name_similarity",
     "normalize_text",

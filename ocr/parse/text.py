@@ -59,6 +59,15 @@ def normalize_text(raw: str) -> str:
     return _strip_borders(_SPACE_BY_CJK.sub("", text))
 
 
+_CLAUSE_DOT = re.compile("(?<=[\u4e00-\u9fff])\\s*[·•・‧]\\s*(?=[\u4e00-\u9fff])")
+
+
+def clause_commas(text: str) -> str:
+    """A dot written between two Chinese clauses of free text is a comma (`联系·反映` →
+    `联系，反映`): the middle dot only separates the parts of a name, never clauses."""
+    return _CLAUSE_DOT.sub("，", text)
+
+
 def _strip_borders(text: str) -> str:
     """Drop border and underline bits at both ends, repeatedly (`| [ 张三 ] |`)."""
     while True:

@@ -124,6 +124,17 @@ def test_a_card_is_read_parsed_and_its_blank_row_left_alone() -> None:
     assert out["rows.1.date"].engine == "scripted 1"
 
 
+def test_free_text_keeps_the_read_and_stores_a_dot_between_clauses_as_a_comma() -> None:
+    page, boxes = card_page([(["5月3日"], 0, "电话联系，反映问题", True)])
+    answers = {"year": ["2026"], "name": ["孟波春"], "digits": ["13912345678"]}
+    engine = ScriptedEngine({**answers, "date": ["5月3日"], "text": ["电话联系·反映问题"]})
+    out = recognize_page(
+        page, "service_card", boxes, RecognitionOptions(), engines=lambda name: engine
+    )
+    assert out["rows.1.content"].value == "电话联系，反映问题"
+    assert out["rows.1.content"].raw == "电话联系·反映问题"  # what was read stays on record
+
+
 def test_a_two_line_date_reads_as_one_value() -> None:
     page, boxes = card_page([(["2026/", "4/27"], 1, "电话问候", True)])
     engine = ScriptedEngine(

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ocr.parse.text import (
     chinese_numerals_to_digits,
+    clause_commas,
     fix_digit_confusions,
     normalize_text,
     strip_label,
@@ -123,3 +124,19 @@ def test_helpers_never_raise(raw: str, labels: list[str]) -> None:
     assert isinstance(strip_label(raw, labels), str)
     assert isinstance(chinese_numerals_to_digits(raw), str)
     assert len(fix_digit_confusions(raw)) == len(raw)
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("电话联系·反映环境问题", "电话联系，反映环境问题"),  # a comma written as a dot
+        ("上门走访 • 听取意见", "上门走访，听取意见"),
+        ("走访企业・了解困难", "走访企业，了解困难"),
+        ("电话联系，反映问题", "电话联系，反映问题"),  # a comma stays a comma
+        ("上门走访：听取意见", "上门走访：听取意见"),  # other punctuation is the writer's
+        ("第3·4条", "第3·4条"),  # not between two clauses
+        ("走访·", "走访·"),
+    ],
+)
+def test_a_dot_between_two_clauses_is_a_comma(read: str, expected: str) -> None:
+    assert clause_commas(read) == expected
