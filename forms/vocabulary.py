@@ -42,6 +42,10 @@ SECTORS: Final[dict[str, tuple[str, ...]]] = {
     "特邀人士": ("特别邀请人士", "特邀", "特邀委员"),
 }
 
+CITY: Final = "靖江"
+"""The city whose CPPCC the forms serve (the titles of forms R and S); its committees are
+its towns, streets and parks below."""
+
 COMMITTEES: Final[dict[str, tuple[str, ...]]] = {
     "靖城街道": ("靖城", "靖城镇", "靖城街道政协工委"),
     "新桥镇": ("新桥",),

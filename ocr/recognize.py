@@ -20,6 +20,7 @@ from forms.vocabulary import COMMITTEES, SECTORS
 from ocr.confidence import field_confidence, needs_review
 from ocr.crops import cut_cell, split_lines
 from ocr.engines import OcrEngine, TextKind, get_engine
+from ocr.engines.base import Choices
 from ocr.marks import InkReading, MarkReading, cell_ink, read_manner
 from ocr.parse import (
     Parsed,
@@ -32,6 +33,7 @@ from ocr.parse import (
     snap_vocabulary,
     strip_label,
 )
+from ocr.parse.words import best_reading, common_words
 from ocr.types import Box
 
 YEAR_LABELS = ("年度：", "年度:", "年度")
@@ -117,8 +119,7 @@ def recognize_page(
         elif key not in reads:
             out[key] = _empty_reading(key, kind, inks.get(key))
         else:
-            raw, score, engine = reads[key]
-            out[key] = _text_reading(key, kind, raw, score, engine, year)
+            out[key] = _text_reading(key, kind, reads[key], year)
     return out
 
 
@@ -148,12 +149,22 @@ def _blank_rows(
     return {row for row, w in written.items() if not w}
 
 
+@dataclass(frozen=True)
+class CellRead:
+    """What the engine read in one cell (its lines joined) and which engine read it."""
+
+    text: str
+    score: float
+    engine: str
+    choices: Choices = ()
+
+
 def _run_engines(
     lines: Mapping[str, list[np.ndarray]],
     options: RecognitionOptions,
     engines: Callable[[str], OcrEngine],
-) -> dict[str, tuple[str, float, str]]:
-    """Raw text, engine score and engine version per key, one batch per engine and kind.
+) -> dict[str, CellRead]:
+    """What each key's cell reads as, one batch per engine and kind.
 
     A cell written on two lines reads as their concatenation, scored by its weaker line.
     """
@@ -162,16 +173,23 @@ def _run_engines(
         kind = field_kind(key)
         group = groups[(options.engine_for(kind), ENGINE_KIND.get(kind, "text"))]
         group.extend((key, crop) for crop in crops)
-    reads: dict[str, tuple[str, float, str]] = {}
+    reads: dict[str, CellRead] = {}
     for (name, text_kind), group in groups.items():
         engine = engines(name)
         readings = engine.recognize([crop for _, crop in group], text_kind)
         for (key, _), reading in zip(group, readings, strict=True):
             if key in reads:
-                text, score, version = reads[key]
-                reads[key] = (text + reading.text, min(score, reading.confidence), version)
+                read = reads[key]
+                reads[key] = CellRead(
+                    read.text + reading.text,
+                    min(read.score, reading.confidence),
+                    read.engine,
+                    read.choices + reading.choices if read.choices and reading.choices else (),
+                )
             else:
-                reads[key] = (reading.text, reading.confidence, engine.version)
+                reads[key] = CellRead(
+                    reading.text, reading.confidence, engine.version, reading.choices
+                )
     return reads
 
 
@@ -195,21 +213,26 @@ def _parse(key: str, kind: str, raw: str, year: int | None) -> Parsed:
     return Parsed(value=text or None, valid=bool(text))
 
 
-def _text_reading(
-    key: str, kind: str, raw: str, score: float, engine: str, year: int | None
-) -> FieldReading:
-    parsed = _parse(key, kind, raw, year)
+def _text_reading(key: str, kind: str, read: CellRead, year: int | None) -> FieldReading:
+    text, score, note = read.text, read.score, None
+    if kind == "text" and read.choices:
+        # Where the engine hesitated, the reading that makes words; a changed character
+        # was the engine's second guess, and the confidence falls with its probability.
+        worded, chosen = best_reading(read.choices, common_words())
+        if worded != "".join(options[0][0] for options in read.choices):
+            text, score, note = worded, min(score, chosen), "by_words"
+    parsed = _parse(key, kind, text, year)
     confidence = field_confidence(kind, ocr=score, parsed=parsed)
     if kind == "text":
         confidence = field_confidence(kind, ocr=score, parsed=None) if parsed.value else 0.0
     return FieldReading(
         value=parsed.value,
-        raw=raw,
-        ocr_confidence=score,
+        raw=read.text,
+        ocr_confidence=read.score,
         confidence=confidence,
         needs_review=needs_review(review_class(key), confidence),
-        engine=engine,
-        note=parsed.note,
+        engine=read.engine,
+        note=note or parsed.note,
     )
 
 
@@ -217,10 +240,10 @@ OTHER_YEAR_FACTOR = 0.5
 """A card of another year than its batch's is possible (a late card) but worth a look."""
 
 
-def _year_reading(read: tuple[str, float, str] | None, expected: int | None) -> FieldReading:
+def _year_reading(read: CellRead | None, expected: int | None) -> FieldReading:
     if read is None:
         return FieldReading(None, None, 0.0, 0.0, True, None, "empty")
-    raw, score, engine = read
+    raw, score, engine = read.text, read.score, read.engine
     parsed = parse_year(strip_label(normalize_text(raw), YEAR_LABELS))
     confidence = field_confidence("year", ocr=score, parsed=parsed)
     if expected is not None and parsed.value is not None and parsed.value != expected:

@@ -103,6 +103,7 @@ def field_key_label(key: str) -> str:
 LINK_SOURCE_LABELS: Final = {"code": "二维码", "handwriting": "笔迹匹配", "reviewer": "审核员"}
 FIELD_NOTE_LABELS: Final = {
     "corrected": "已人工更正",
+    "by_words": "识别不清的字已按常用词补正，请核对",
     "from_code": "来自二维码",
     "from_code_unverified": "按二维码填入，与卡片笔迹不符",
     "code_not_read": "印有二维码但无法识别，请核对身份",

@@ -17,12 +17,19 @@ TextKind = Literal["text", "name", "digits", "date", "year"]
 """What a cell holds, so an engine can narrow its alphabet to what the cell can contain."""
 
 
+Choices = tuple[tuple[tuple[str, float], ...], ...]
+"""Per character of a reading, the engine's likeliest characters with their probabilities,
+best first (the first is the character read)."""
+
+
 @dataclass(frozen=True)
 class Reading:
-    """What an engine read from one crop: the text and its own score in [0, 1]."""
+    """What an engine read from one crop: the text and its own score in [0, 1]; for free
+    text, the engine's alternatives for each character when it gives them."""
 
     text: str
     confidence: float
+    choices: Choices = ()
 
 
 class OcrEngine(Protocol):

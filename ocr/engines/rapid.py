@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.engines.base import Reading, TextKind
+from ocr.engines.base import Choices, Reading, TextKind
 
 REC_HEIGHT = 48  # the recognizer's input height
 MIN_RATIO = 320 / 48  # narrower batches are padded to this width
@@ -57,7 +57,8 @@ class RapidOcrEngine:
             preds = self._predict([crops[i] for i in group])
             for i, pred in zip(group, preds, strict=True):
                 text, score = ctc_decode(pred, allowed, self._characters)
-                readings[i] = Reading(text, score)
+                choices = ctc_choices(pred, allowed, self._characters) if kind == "text" else ()
+                readings[i] = Reading(text, score, choices)
         return readings
 
     def _predict(self, crops: list[np.ndarray]) -> np.ndarray:
@@ -111,6 +112,38 @@ def ctc_decode(
         return "", 0.0
     text = "".join(characters[i] for i in best[keep])
     return text.strip(), float(prob[keep].mean())
+
+
+CHOICES = 5
+MIN_CHOICE = 1e-4
+"""Alternatives less likely than this are not worth a word's evidence."""
+
+
+def ctc_choices(pred: np.ndarray, allowed: np.ndarray, characters: Sequence[str]) -> Choices:
+    """For each character greedy decoding reads (as ``ctc_decode``, spaces at the ends left
+    out), the ``CHOICES`` likeliest allowed characters at its step with their probabilities."""
+    masked = np.where(allowed[None, :], pred, 0.0)
+    best = masked.argmax(axis=1)
+    keep = best != 0
+    keep[1:] &= best[1:] != best[:-1]
+    out = []
+    for step in np.nonzero(keep)[0]:
+        row = masked[step].copy()
+        row[0] = 0.0  # the blank is no character
+        top = np.argsort(row)[::-1][:CHOICES]
+        # The character read comes first, however faint; its alternatives only if likely.
+        out.append(
+            tuple(
+                (characters[j], float(row[j]))
+                for k, j in enumerate(top)
+                if k == 0 or row[j] >= MIN_CHOICE
+            )
+        )
+    while out and out[0][0][0] == " ":
+        out.pop(0)
+    while out and out[-1][0][0] == " ":
+        out.pop()
+    return tuple(out)
 
 
 @cache

@@ -57,6 +57,9 @@ def test_the_threshold_keeps_precision_and_shows_a_person_most_wrong_reads() -> 
     assert threshold_for(samples, 0.995, 0.1, recall=0.9) > 0.9705
     assert threshold_for(samples, 0.995, 0.1, recall=0.7) == 0.8  # three in four are shown
     assert threshold_for([(0.9, True)] * 5, 0.99, 0.5, recall=0.9) == 0.9  # no wrong read
+    # With many wrong reads to learn from, the precision alone decides.
+    many = [(0.5 + i / 1000, True) for i in range(500)] + [(0.3, False)] * 30 + [(0.9995, False)]
+    assert threshold_for(many, 0.99, 0.1, recall=0.9) == threshold_for(many, 0.99, 0.1) < 0.6
 
 
 def test_form_r_contact_names_are_judged_apart_from_the_names_that_snap() -> None:

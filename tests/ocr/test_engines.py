@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ocr.engines import ENGINE_NAMES, get_engine
-from ocr.engines.rapid import ctc_decode
+from ocr.engines.rapid import ctc_choices, ctc_decode
 from tests.ocr.text_images import text_image
 
 
@@ -81,3 +81,26 @@ def test_ctc_decode_takes_the_best_allowed_character() -> None:
 def test_ctc_decode_of_only_blanks_is_empty() -> None:
     text, score = ctc_decode(_probs([{0: 1.0}] * 3, 3), np.ones(3, bool), ["blank", "a", "b"])
     assert (text, score) == ("", 0.0)
+
+
+def test_ctc_choices_give_each_character_read_its_likeliest_alternatives() -> None:
+    chars = ["blank", "问", "侯", "候", " ", "l"]
+    pred = _probs(
+        [{4: 0.9}, {1: 0.95, 2: 0.04}, {0: 0.99}, {2: 0.7, 3: 0.2, 5: 0.05}, {2: 0.6}, {4: 0.8}],
+        6,
+    )
+    allowed = np.array([True, True, True, True, True, False])  # no Latin letter in this field
+    choices = ctc_choices(pred, allowed, chars)
+    text, _ = ctc_decode(pred, allowed, chars)
+    assert "".join(c[0][0] for c in choices) == text == "问侯"  # spaces at the ends left out
+    assert choices[1][:2] == (("侯", 0.7), ("候", 0.2))
+    assert all(c != "l" for options in choices for c, _ in options)
+    assert all(p >= 1e-4 for options in choices for _, p in options)
+
+
+def test_rapidocr_gives_choices_for_free_text_only() -> None:
+    engine = get_engine("rapidocr")
+    [text] = engine.recognize([text_image("了解情况")], "text")
+    [digits] = engine.recognize([text_image("13912345678")], "digits")
+    assert "".join(c[0][0] for c in text.choices) == text.text
+    assert digits.choices == ()

@@ -135,6 +135,40 @@ def test_free_text_keeps_the_read_and_stores_a_dot_between_clauses_as_a_comma() 
     assert out["rows.1.content"].raw == "电话联系·反映问题"  # what was read stays on record
 
 
+class HesitantEngine(ScriptedEngine):
+    """Reads free text with per-character choices: unsure of its last character."""
+
+    def recognize(self, crops: Sequence[np.ndarray], kind: TextKind = "text") -> list[Reading]:
+        readings = super().recognize(crops, kind)
+        if kind != "text":
+            return readings
+        out = []
+        for r in readings:
+            choices = tuple(((c, 0.99),) for c in r.text[:-1])
+            last = (
+                ((r.text[-1], 0.9), ("候", 0.08))
+                if r.text.endswith("侯")
+                else ((r.text[-1], 0.99),)
+            )
+            out.append(Reading(r.text, r.confidence, (*choices, last)))
+        return out
+
+
+def test_a_character_the_engine_doubted_is_read_as_the_word_and_shown_to_a_person() -> None:
+    page, boxes = card_page([(["5月3日"], 0, "电话问候", True), (["5月9日"], 1, "走访企业", True)])
+    answers = {"year": ["2026"], "name": ["孟波春"], "digits": ["13912345678"]}
+    engine = HesitantEngine(
+        {**answers, "date": ["5月3日", "5月9日"], "text": ["电话问侯", "走访企业"]}
+    )
+    out = recognize_page(
+        page, "service_card", boxes, RecognitionOptions(), engines=lambda name: engine
+    )
+    fixed, kept = out["rows.1.content"], out["rows.2.content"]
+    assert (fixed.value, fixed.raw, fixed.note) == ("电话问候", "电话问侯", "by_words")
+    assert fixed.confidence < kept.confidence and fixed.needs_review  # a guess: a person looks
+    assert (kept.value, kept.note) == ("走访企业", None)
+
+
 def test_a_two_line_date_reads_as_one_value() -> None:
     page, boxes = card_page([(["2026/", "4/27"], 1, "电话问候", True)])
     engine = ScriptedEngine(
