@@ -103,15 +103,22 @@ def ctc_decode(
 
     Returns the text and the mean probability of its characters, as PP-OCR scores a line.
     """
+    masked, steps = _greedy_path(pred, allowed)
+    if not len(steps):
+        return "", 0.0
+    best = masked[steps].argmax(axis=1)
+    text = "".join(characters[i] for i in best)
+    return text.strip(), float(masked[steps, best].mean())
+
+
+def _greedy_path(pred: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The probabilities restricted to ``allowed``, and the steps where greedy CTC decoding
+    emits a character (its best class is no blank and not the previous step's)."""
     masked = np.where(allowed[None, :], pred, 0.0)
     best = masked.argmax(axis=1)
-    prob = masked.max(axis=1)
     keep = best != 0
     keep[1:] &= best[1:] != best[:-1]
-    if not keep.any():
-        return "", 0.0
-    text = "".join(characters[i] for i in best[keep])
-    return text.strip(), float(prob[keep].mean())
+    return masked, np.nonzero(keep)[0]
 
 
 CHOICES = 5
@@ -122,12 +129,9 @@ MIN_CHOICE = 1e-4
 def ctc_choices(pred: np.ndarray, allowed: np.ndarray, characters: Sequence[str]) -> Choices:
     """For each character greedy decoding reads (as ``ctc_decode``, spaces at the ends left
     out), the ``CHOICES`` likeliest allowed characters at its step with their probabilities."""
-    masked = np.where(allowed[None, :], pred, 0.0)
-    best = masked.argmax(axis=1)
-    keep = best != 0
-    keep[1:] &= best[1:] != best[:-1]
+    masked, steps = _greedy_path(pred, allowed)
     out = []
-    for step in np.nonzero(keep)[0]:
+    for step in steps:
         row = masked[step].copy()
         row[0] = 0.0  # the blank is no character
         top = np.argsort(row)[::-1][:CHOICES]
