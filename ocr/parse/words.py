@@ -21,9 +21,7 @@ from itertools import product
 from pathlib import Path
 
 from forms.vocabulary import CITY, COMMITTEES, SECTORS
-
-Choices = Sequence[Sequence[tuple[str, float]]]
-"""Per character read, its likeliest characters with their probabilities, best first."""
+from ocr.engines.base import Choices
 
 MAX_WORD = 4
 MAX_CHOICES = 4
@@ -37,16 +35,25 @@ def is_han(text: str) -> bool:
     return bool(text) and all("\u4e00" <= c <= "\u9fff" for c in text)
 
 
-def read_words(lines: Sequence[str], *, max_word: int = MAX_WORD) -> dict[str, float]:
-    """``word → log relative frequency`` from dictionary lines (`word count [tag]`), for
-    words of Chinese characters up to ``max_word`` long."""
+class Words(dict[str, float]):
+    """``word → log relative frequency``, and ``unknown``: the score of a Chinese character
+    that is no word of its own (``UNKNOWN_PENALTY`` under the rarest word), fixed once."""
+
+    def __init__(self, logp: dict[str, float]) -> None:
+        super().__init__(logp)
+        self.unknown = min(logp.values(), default=-20.0) - UNKNOWN_PENALTY
+
+
+def read_words(lines: Sequence[str], *, max_word: int = MAX_WORD) -> Words:
+    """The words of dictionary lines (`word count [tag]`): Chinese characters up to
+    ``max_word`` long."""
     counts: dict[str, int] = {}
     for line in lines:
         parts = line.split()
         if len(parts) >= 2 and len(parts[0]) <= max_word and is_han(parts[0]):
             counts[parts[0]] = counts.get(parts[0], 0) + int(parts[1])
     total = sum(counts.values()) or 1
-    return {w: math.log(n / total) for w, n in counts.items()}
+    return Words({w: math.log(n / total) for w, n in counts.items()})
 
 
 DOMAIN_COUNT = 1000
@@ -65,7 +72,7 @@ def domain_lines() -> list[str]:
 
 
 @cache
-def common_words() -> dict[str, float]:
+def common_words() -> Words:
     """jieba's dictionary (shipped inside the package) and the city's names, read once per
     process (about 0.7 s)."""
     import jieba
@@ -74,7 +81,7 @@ def common_words() -> dict[str, float]:
     return read_words([*path.read_text(encoding="utf-8").splitlines(), *domain_lines()])
 
 
-def _options(choices: Choices) -> list[list[tuple[str, float]]]:
+def _options(choices: Sequence[Sequence[tuple[str, float]]]) -> list[list[tuple[str, float]]]:
     """The alternatives worth trying: Chinese characters for a Chinese character read,
     nothing else for a digit, a letter or punctuation."""
     out = []
@@ -87,16 +94,13 @@ def _options(choices: Choices) -> list[list[tuple[str, float]]]:
     return out
 
 
-def best_reading(
-    choices: Choices, words: dict[str, float], weight: float = WORD_WEIGHT
-) -> tuple[str, float]:
+def best_reading(choices: Choices, words: Words, weight: float = WORD_WEIGHT) -> tuple[str, float]:
     """The likeliest text given the engine's choices and the words; with the mean engine
     probability of the characters chosen (lower than the read's when one was changed)."""
     options = _options([c for c in choices if c])
     n = len(options)
     if n == 0:
         return "", 0.0
-    unknown = min(words.values(), default=-20.0) - UNKNOWN_PENALTY
     # best[j]: (score, start of the last token, the token's characters) for the first j.
     best: list[tuple[float, int, tuple[tuple[str, float], ...]] | None] = [None] * (n + 1)
     best[0] = (0.0, 0, ())
@@ -113,7 +117,7 @@ def best_reading(
                 if word in words:
                     lm = words[word]
                 elif length == 1:
-                    lm = unknown if is_han(word) else 0.0
+                    lm = words.unknown if is_han(word) else 0.0
                 else:
                     continue
                 score = here[0] + sum(math.log(max(p, 1e-9)) for _, p in combo) + weight * lm
