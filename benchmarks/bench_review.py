@@ -4,13 +4,17 @@ Generates a batch (seed ≥ 10000 unless given), loads its roster and ingests it
 real commands, serves the app on loopback and drives Debian's Chromium with Playwright,
 fixing every wrong field from the generator's truth in one of two flows:
 
-* `--flow document` (default): every card with something to check is opened; the replay
+* `--flow document` (default): from the queue, Enter opens the worst card; the replay
   moves to each wrong field with the fewest keys (Enter to the next uncertain field, the
-  arrows), types the true value and confirms with Ctrl+Enter. The cards left with nothing
-  to check are then confirmed from the queue (`c`, Enter).
-* `--flow batch` (`benchmarks/replay_grid.py`): the field grid kind by kind (fix the wrong
-  uncertain values, Ctrl+Enter accepts the rest), the cards that still need a hand, then
-  the queue.
+  arrows), types the true value, and Ctrl+Enter confirms it and opens the next card that
+  needs a person, until the app leads back to the queue.
+* `--flow batch` (`benchmarks/replay_grid.py`): `f` on the queue opens the field grid, and
+  Ctrl+Enter (fix the wrong values shown, accept the rest) leads kind by kind back to the
+  queue; then the cards that still need a hand, as above.
+
+Either flow ends with the queue confirming the cards left with nothing to check (`c`,
+Enter). Once signed in the replay never jumps by address: every screen is reached by the
+keys a reviewer would press, and counted (`benchmarks/replay_queue.py`).
 
 A wrong value that was not marked for review is fixed too (the replay knows the truth; a
 reviewer would not), and counted. It reports keystrokes per card beyond the characters
@@ -49,13 +53,9 @@ from sqlmodel import Session, select
 from benchmarks.bench_fields import import_roster
 from benchmarks.bench_pages import run_ingest
 from benchmarks.field_truth import same_value, truth_fields
-from benchmarks.replay_grid import (
-    GRID_KINDS,
-    MISSING,
-    confirm_checked_from_queue,
-    replay_grid_kind,
-)
+from benchmarks.replay_grid import MISSING, confirm_checked_from_queue, replay_grids
 from benchmarks.replay_keys import Nav, active_key, move_to, route, type_value
+from benchmarks.replay_queue import load_ms, open_from_queue, where
 from forms.spec import field_kind
 from records.db import make_engine
 from records.models import Field, Member, PageStatus, SourceFile
@@ -63,6 +63,7 @@ from records.models import Page as PageRow
 from samples.batch import generate_batch
 
 PASSWORD = "replay reviewer password"
+NOT_A_CARD = "不是卡片"
 VERBOSE = "-v" in sys.argv
 
 
@@ -72,9 +73,11 @@ class Tally:
     keystrokes: int = 0  # navigation, commits and confirmations
     typed: int = 0  # characters typed into wrong fields
     wrong_fields: int = 0
-    seconds: list[float] = field(default_factory=list)
+    typing: float = 0.0  # seconds spent typing, left out of the UI time
+    seconds: float = 0.0  # UI time per card
     loads_ms: list[float] = field(default_factory=list)
     grid_ms: list[float] = field(default_factory=list)  # field grid loads (batch flow)
+    other_pages: int = 0  # pages that are no card, rejected
 
 
 def serve(data_dir: Path) -> tuple[str, uvicorn.Server, threading.Thread]:
@@ -111,6 +114,8 @@ def truths_by_page(batch_dir: Path, data_dir: Path) -> dict[int, dict[str, Any]]
             if t and page.form == t["form"] and page.form in ("service_card", "registration"):
                 assert page.id is not None
                 out[page.id] = t
+            elif t and t["form"] in ("service_card", "registration"):
+                print(f"  page {page.id}: a {t['form']} read as {page.form}: not replayed")
     return out
 
 
@@ -124,23 +129,20 @@ def wrong_fields(session: Session, page_id: int, truth: dict[str, Any]) -> dict[
 
 
 def replay_card(
-    page: Page, url: str, page_id: int, truth: dict[str, Any], engine: Engine, tally: Tally
+    page: Page, page_id: int, truth: dict[str, Any], engine: Engine, tally: Tally
 ) -> None:
+    """On the card's page (just opened by a key): move to each wrong field with the fewest
+    keys, type the true value, and Ctrl+Enter confirms it and opens the next card."""
     with Session(engine) as session:
         wrong = wrong_fields(session, page_id, truth)
-    # The last page's lazy cell images finish first: a load is timed on its own.
-    page.wait_for_load_state("networkidle")
-    start = time.perf_counter()
-    page.goto(f"{url}/pages/{page_id}")
     page.wait_for_function("document.getElementById('doc')?.dataset.ready === 'true'")
-    tally.loads_ms.append(1000 * (time.perf_counter() - start))
+    tally.loads_ms.append(load_ms(page))
     info = page.evaluate(
         "({keys: [...document.querySelectorAll('.doc-field')].map(e => e.dataset.key),"
         " order: document.getElementById('doc').dataset.order,"
         " moves: document.getElementById('doc').dataset.moves})"
     )
     nav = Nav(info["keys"], info["order"].split(), json.loads(info["moves"]))
-    typing = 0.0
     moves = []
     here, typed, reread = active_key(page), False, False
     while wrong:
@@ -157,16 +159,14 @@ def replay_card(
                 continue
         t0 = time.perf_counter()
         tally.typed += type_value(page, field_kind(key), wrong.pop(key))
-        typing += time.perf_counter() - t0
+        tally.typing += time.perf_counter() - t0
         tally.wrong_fields += 1
         typed, reread = True, field_kind(key) == "year"
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
     tally.keystrokes += 1
-    tally.cards += 1
     if VERBOSE:
         print(f"  page {page_id}: {len(nav.order)} uncertain; moves {' '.join(moves) or '-'}")
-    tally.seconds.append(time.perf_counter() - start - typing)
 
 
 def settled(page: Page, engine: Engine, page_id: int, truth: dict[str, Any]) -> dict[str, Any]:
@@ -180,14 +180,45 @@ def settled(page: Page, engine: Engine, page_id: int, truth: dict[str, Any]) -> 
         return wrong_fields(session, page_id, truth)
 
 
-def pages_in_review(engine: Engine, truths: dict[int, dict[str, Any]]) -> list[int]:
+def pages_in_review(engine: Engine, truths: dict[int, dict[str, Any]]) -> set[int]:
+    """The form pages (of ``truths``) still in review."""
     with Session(engine) as session:
-        return [
-            page_id
-            for page_id in sorted(truths)
-            if (row := session.get(PageRow, page_id)) is not None
-            and row.status == PageStatus.needs_review
-        ]
+        query = select(PageRow.id).where(PageRow.status == PageStatus.needs_review)
+        return {int(page_id) for page_id in session.exec(query) if page_id is not None} & set(
+            truths
+        )
+
+
+def other_pages(engine: Engine, truths: dict[int, dict[str, Any]]) -> set[int]:
+    """Pages in review that are no card and that the queue's `c` leaves (a letter, a page
+    whose form was not found): each is opened and rejected. Blank pages go with `c`."""
+    with Session(engine) as session:
+        query = select(PageRow.id).where(
+            PageRow.status == PageStatus.needs_review, PageRow.form != "blank"
+        )
+        return {int(page_id) for page_id in session.exec(query) if page_id is not None} - set(
+            truths
+        )
+
+
+def reject_page(page: Page, page_id: int, tally: Tally) -> None:
+    """A page that is no card (blank, a letter): `r`, then Enter on the reason the page
+    suggests, or a reason typed (and counted) when it suggests none."""
+    page.wait_for_function("document.getElementById('doc')?.dataset.ready === 'true'")
+    tally.loads_ms.append(load_ms(page))
+    page.keyboard.press("r")
+    reason = page.locator("#doc-reason")
+    reason.wait_for()
+    if not reason.input_value():
+        page.keyboard.type(NOT_A_CARD)
+        tally.keystrokes += len(NOT_A_CARD)
+    why = reason.input_value()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    tally.keystrokes += 2
+    tally.other_pages += 1
+    if VERBOSE:
+        print(f"  page {page_id}: no card, rejected ({why})")
 
 
 def needs_a_hand(engine: Engine, page_id: int, truth: dict[str, Any]) -> bool:
@@ -205,58 +236,46 @@ def needs_a_hand(engine: Engine, page_id: int, truth: dict[str, Any]) -> bool:
         return unlinked or uncertain is not None or bool(wrong_fields(session, page_id, truth))
 
 
-def finish_from_queue(
-    page: Page,
-    url: str,
-    in_review: list[int],
-    truths: dict[int, dict[str, Any]],
-    engine: Engine,
-    tally: Tally,
+def replay_cards(
+    page: Page, truths: dict[int, dict[str, Any]], engine: Engine, tally: Tally
 ) -> str:
-    """`c` and Enter on the queue, then whatever it held back one by one."""
-    keys, confirmed = confirm_checked_from_queue(page, url)
+    """From the queue: open the first card that needs a hand (Enter, after `j`s to its row),
+    fix it and Ctrl+Enter on through the cards the app opens next, until it leads back to the
+    queue; again while a card needs a hand; then `c`, Enter confirms the rest."""
+    opened = from_queue = 0
+    while True:
+        place, ident = where(page)
+        if place == "page":
+            page_id = int(ident or 0)
+            if page_id in truths:
+                replay_card(page, page_id, truths[page_id], engine, tally)
+            else:
+                reject_page(page, page_id, tally)
+            opened += 1
+            continue
+        assert place == "queue", page.url
+        wanted = {p for p in pages_in_review(engine, truths) if needs_a_hand(engine, p, truths[p])}
+        wanted |= other_pages(engine, truths)
+        if not wanted:
+            break
+        keys, _ = open_from_queue(page, wanted)
+        tally.keystrokes += keys
+        from_queue += 1
+    blank = page.locator("#checked-blank")
+    tally.other_pages += int(blank.inner_text()) if blank.count() else 0
+    keys, confirmed = confirm_checked_from_queue(page)
     tally.keystrokes += keys
-    left = [p for p in pages_in_review(engine, truths) if p in in_review]
-    for page_id in left:
-        replay_card(page, url, page_id, truths[page_id], engine, tally)
-    return f"confirmed from the queue {confirmed} ({keys} keys), then one by one {len(left)}"
-
-
-def replay_documents(
-    page: Page,
-    url: str,
-    in_review: list[int],
-    truths: dict[int, dict[str, Any]],
-    engine: Engine,
-    tally: Tally,
-) -> None:
-    """The document flow: every card with something to check on its own page; then the
-    queue confirms the cards left with nothing to check."""
-    opened = [p for p in in_review if needs_a_hand(engine, p, truths[p])]
-    for page_id in opened:
-        replay_card(page, url, page_id, truths[page_id], engine, tally)
-    start, cards_seconds = time.perf_counter(), sum(tally.seconds)
-    done = finish_from_queue(page, url, in_review, truths, engine, tally)
-    if VERBOSE:
-        print(f"  cards opened {len(opened)}, {done}")
-    # UI time of the whole review (typing excluded) over every card, as in the batch flow.
-    total = cards_seconds + time.perf_counter() - start
-    tally.cards = len(in_review)
-    tally.seconds = [total / max(len(in_review), 1)]
+    return (
+        f"cards opened {opened} ({from_queue} from the queue), "
+        f"confirmed (and blank pages rejected) from the queue {confirmed} ({keys} keys)"
+    )
 
 
 def replay_batch(
-    page: Page,
-    url: str,
-    in_review: list[int],
-    truths: dict[int, dict[str, Any]],
-    engine: Engine,
-    tally: Tally,
+    page: Page, truths: dict[int, dict[str, Any]], engine: Engine, tally: Tally
 ) -> None:
-    """The batch flow (`benchmarks/replay_grid.py`): field grids kind by kind, then the cards
-    that still need a hand, then the queue confirms the rest at once."""
-    start = time.perf_counter()
-    typing = 0.0
+    """The batch flow (`benchmarks/replay_grid.py`): the field grids kind by kind from `f`
+    on the queue, then the cards that still need a hand, then the queue confirms the rest."""
 
     def wrong_of(page_id: int, key: str) -> Any:
         if page_id not in truths:
@@ -264,22 +283,16 @@ def replay_batch(
         with Session(engine) as session:
             return wrong_fields(session, page_id, truths[page_id]).get(key, MISSING)
 
-    for kind in GRID_KINDS:
-        keys, typed, fixed, seconds = replay_grid_kind(page, url, kind, wrong_of, tally.grid_ms)
-        tally.keystrokes += keys
-        tally.typed += typed
-        tally.wrong_fields += fixed
-        typing += seconds
-        if VERBOSE and (keys or fixed):
-            print(f"  grid {kind}: {fixed} fixed, {keys} keys")
-    opened = [p for p in in_review if needs_a_hand(engine, p, truths[p])]
-    for page_id in opened:
-        replay_card(page, url, page_id, truths[page_id], engine, tally)
-    done = finish_from_queue(page, url, in_review, truths, engine, tally)
+    grids = replay_grids(page, wrong_of)
+    tally.keystrokes += grids.keys
+    tally.typed += grids.typed
+    tally.wrong_fields += grids.fixed
+    tally.typing += grids.typing
+    tally.grid_ms += grids.loads_ms
     if VERBOSE:
-        print(f"  cards opened {len(opened)}, {done}")
-    tally.cards = len(in_review)
-    tally.seconds = [(time.perf_counter() - start - typing) / max(len(in_review), 1)]
+        for kind, (keys, fixed) in grids.by_kind.items():
+            print(f"  grid {kind}: {fixed} fixed, {keys} keys")
+        print("  `f` on the queue: 1 key" if grids.keys else "  no grid opened")
 
 
 def main() -> int:
@@ -326,11 +339,16 @@ def main() -> int:
         page.fill("input[name=password]", PASSWORD)
         with page.expect_navigation():
             page.keyboard.press("Enter")
-        in_review = pages_in_review(engine, truths)
-        if args.flow == "document":
-            replay_documents(page, url, in_review, truths, engine, tally)
-        else:
-            replay_batch(page, url, in_review, truths, engine, tally)
+        assert where(page)[0] == "queue", page.url  # where signing in leads
+        start = time.perf_counter()
+        cards = len(pages_in_review(engine, truths))
+        if args.flow == "batch":
+            replay_batch(page, truths, engine, tally)
+        done = replay_cards(page, truths, engine, tally)
+        if VERBOSE:
+            print(f"  {done}")
+        tally.cards = cards
+        tally.seconds = (time.perf_counter() - start - tally.typing) / max(cards, 1)
         browser.close()
     server.should_exit = True
     thread.join(timeout=10)
@@ -349,15 +367,13 @@ def main() -> int:
             ) != (truth.get("member_code"), truth.get("contact_no"))
     n = max(tally.cards, 1)
     print(f"seed {seed}, {args.flow} flow: {tally.cards} cards replayed ({len(truths)} form pages)")
+    print(f"pages that are no card, rejected: {tally.other_pages} (their keys are counted)")
     print(f"wrong fields fixed: {tally.wrong_fields} ({tally.typed} characters typed)")
     print(
         f"keystrokes beyond typed characters: {tally.keystrokes} = "
         f"{tally.keystrokes / n:.2f} per card"
     )
-    print(
-        f"UI seconds per card (typing excluded): mean {statistics.mean(tally.seconds or [0]):.2f}, "
-        f"median {statistics.median(tally.seconds or [0]):.2f}"
-    )
+    print(f"UI seconds per card (typing excluded): {tally.seconds:.2f}")
     for what, times in (("document page", tally.loads_ms), ("field grid", tally.grid_ms)):
         if times:
             ms = sorted(times)

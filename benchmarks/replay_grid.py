@@ -1,12 +1,13 @@
 """The batch flow of the review replay (`bench_review.py --flow batch`), keyboard only.
 
-A reviewer who clears a batch kind by kind: in the field grid (`/fields?kind=K`, uncertain
-values first, then the least confident of the others) they move to each value shown that
-is wrong, marked uncertain or not (`*` in the trace), type the true one, and accept all the
-others shown with Ctrl+Enter, until no value of that kind is uncertain.
+A reviewer who clears a batch kind by kind: `f` on the queue opens the field grid of the
+first kind in doubt (`/fields?kind=K`, uncertain values first, then the least confident of
+the others); they move to each value shown that is wrong, marked uncertain or not (`*` in
+the trace), type the true one, and Ctrl+Enter accepts all the others shown and leads on:
+the same kind while some of it are uncertain, then the next kind, then back to the queue.
 Then the cards that still need a hand (a wrong value that was not marked uncertain, which
-the replay knows from the truth, or no link) are opened and fixed on their document page,
-and the queue confirms every page left with nothing to check: `c`, then Enter.
+the replay knows from the truth, or no link) are opened from the queue and fixed on their
+document page, and the queue confirms every page left with nothing to check: `c`, Enter.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.sync_api import Page
 
-GRID_KINDS = ("year", "name", "phone", "sector", "committee", "date", "manner", "signed", "text")
-"""Identity first (a corrected year re-reads the dates, a name relinks), then the rows."""
+from benchmarks.replay_queue import load_ms, where
+
 GRID_CHOICES: dict[str, dict[Any, str]] = {
     "manner": {"visit": "1", "phone": "2", "other": "3"},
     "signed": {True: "1", False: "2"},
@@ -28,13 +30,13 @@ VERBOSE = "-v" in sys.argv
 MISSING = object()
 """What `WrongOf` returns for a cell whose stored value is right."""
 WrongOf = Callable[[int, str], Any]
+"""(page id, field key) → the true value if the stored one is wrong, else `MISSING`."""
 IME_STARTS = (
     "document.activeElement.dispatchEvent("
     "new KeyboardEvent('keydown', {key: 'Process', keyCode: 229, bubbles: true}))"
 )
 """The keydown a Chinese input method sends with the first key of a word (the characters
 themselves are then typed, and counted, as usual)."""
-"""(page id, field key) → the true value if the stored one is wrong, else `MISSING`."""
 
 
 def grid_text(kind: str, value: Any) -> str | None:
@@ -65,62 +67,44 @@ def grid_path(start: int, end: int, cols: int, count: int, typed: bool) -> list[
     return paths[end]
 
 
-def replay_grid_kind(
-    page: Page, url: str, kind: str, wrong_of: WrongOf, loads_ms: list[float]
-) -> tuple[int, int, int, float]:
-    """Clear every uncertain value of ``kind``; returns (keys pressed beyond the characters
-    typed, characters typed, wrong values fixed, seconds spent typing). Each grid's load
-    time is added to ``loads_ms``."""
-    keys = typed_chars = fixed = 0
-    typing = 0.0
-    seen: set[tuple[int, str]] = set()
-    while True:
-        page.wait_for_load_state("networkidle")  # the last grid's crops: a load on its own
-        start = time.perf_counter()
-        page.goto(f"{url}/fields?kind={kind}")
+@dataclass
+class GridTally:
+    keys: int = 0  # beyond the characters typed
+    typed: int = 0
+    fixed: int = 0
+    typing: float = 0.0  # seconds
+    loads_ms: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind → [keys, fixed]
+
+
+def replay_grids(page: Page, wrong_of: WrongOf) -> GridTally:
+    """From the queue, `f` opens the grid of the first kind in doubt; in each grid move to
+    every wrong value shown, type the true one, and Ctrl+Enter accepts the rest and leads
+    on (the same kind while some are left, then the next kind) until back on the queue."""
+    out = GridTally()
+    if not page.evaluate("document.querySelector('#queue td.num.uncertain') !== null"):
+        return out  # nothing in doubt on the queue: no grid to open
+    with page.expect_navigation():
+        page.keyboard.press("f")
+    out.keys += 1
+    seen: dict[str, set[tuple[int, str]]] = {}
+    while (place := where(page))[0] == "fields":
+        kind = place[1]
+        assert kind is not None
         page.wait_for_function("document.activeElement?.classList.contains('cell') ?? true")
-        loads_ms.append(1000 * (time.perf_counter() - start))
+        out.loads_ms.append(load_ms(page))
         cells: list[dict[str, Any]] = page.evaluate(
             "[...document.querySelectorAll('#field-grid .cell')].map(c => ({page_id:"
             " Number(c.dataset.pageId), key: c.dataset.key, uncertain:"
             " c.dataset.needsReview === 'true', top: c.offsetTop}))"
         )
-        uncertain = [(c["page_id"], c["key"]) for c in cells if c["uncertain"]]
-        if not uncertain or set(uncertain) <= seen:
-            return keys, typed_chars, fixed, typing
-        seen |= set(uncertain)
-        cols = next((i for i, c in enumerate(cells) if c["top"] != cells[0]["top"]), len(cells))
-        here, typed = 0, False
-        trail = []
-        for index, cell in enumerate(cells):
-            # The odd one out among the values shown, marked uncertain or not.
-            truth = wrong_of(cell["page_id"], cell["key"])
-            if truth is MISSING:
-                continue
-            path = grid_path(here, index, cols, len(cells), typed)
-            sign = "" if cell["uncertain"] else "*"
-            trail.append(f"{index}{sign}({''.join(k[5:6] if k != 'Enter' else '⏎' for k in path)})")
-            for key in path:
-                page.keyboard.press(key)
-            keys += len(path)
-            text = grid_text(kind, truth)
-            t0 = time.perf_counter()
-            if text is None:
-                page.keyboard.press("Backspace")
-                typed_chars += 1
-            else:
-                if not text[0].isascii():  # an input method starts composing on the cell
-                    page.evaluate(IME_STARTS)
-                page.keyboard.type(text)
-                typed_chars += len(text)
-            typing += time.perf_counter() - t0
-            here, typed = index, True
-            fixed += 1
-        if VERBOSE:
-            print(
-                f"    {kind}: {len(uncertain)} uncertain of {len(cells)} shown, {cols} a row;"
-                f" wrong at {trail}"
-            )
+        uncertain = {(c["page_id"], c["key"]) for c in cells if c["uncertain"]}
+        assert not uncertain <= seen.get(kind, set()) or not uncertain, f"{kind}: shown again"
+        seen.setdefault(kind, set()).update(uncertain)
+        keys, fixed = fix_grid(page, kind, cells, wrong_of, out)
+        counts = out.by_kind.setdefault(kind, [0, 0])
+        counts[0] += keys + 1
+        counts[1] += fixed
         try:
             with page.expect_navigation(timeout=10_000):
                 page.keyboard.press("Control+Enter")
@@ -129,15 +113,60 @@ def replay_grid_kind(
                 "[...document.querySelectorAll('#field-grid .cell')].map(c => c.dataset.key"
                 " + ' ' + c.className + ' ' + c.querySelector('.state').textContent)"
             )
-            print("grid did not reload:", *states[:20], sep="\n  ")
+            print("grid did not move on:", *states[:20], sep="\n  ")
             raise
-        keys += 1
+        out.keys += keys + 1
+    assert where(page)[0] == "queue", page.url
+    return out
 
 
-def confirm_checked_from_queue(page: Page, url: str) -> tuple[int, int]:
-    """Confirm every checked page from the queue (`c`, Enter); returns (keys, pages done)."""
-    page.goto(f"{url}/")
-    ready = int(page.inner_text("#checked-ready"))
+def fix_grid(
+    page: Page, kind: str, cells: list[dict[str, Any]], wrong_of: WrongOf, out: GridTally
+) -> tuple[int, int]:
+    """Move to each wrong value shown and type the true one; returns (keys, values fixed)."""
+    cols = next((i for i, c in enumerate(cells) if c["top"] != cells[0]["top"]), len(cells))
+    here, typed, keys, fixed = 0, False, 0, 0
+    trail = []
+    for index, cell in enumerate(cells):
+        # The odd one out among the values shown, marked uncertain or not.
+        truth = wrong_of(cell["page_id"], cell["key"])
+        if truth is MISSING:
+            continue
+        path = grid_path(here, index, cols, len(cells), typed)
+        sign = "" if cell["uncertain"] else "*"
+        trail.append(f"{index}{sign}({''.join(k[5:6] if k != 'Enter' else '⏎' for k in path)})")
+        for key in path:
+            page.keyboard.press(key)
+        keys += len(path)
+        text = grid_text(kind, truth)
+        t0 = time.perf_counter()
+        if text is None:
+            page.keyboard.press("Backspace")
+            out.typed += 1
+        else:
+            if not text[0].isascii():  # an input method starts composing on the cell
+                page.evaluate(IME_STARTS)
+            page.keyboard.type(text)
+            out.typed += len(text)
+        out.typing += time.perf_counter() - t0
+        here, typed = index, True
+        fixed += 1
+    out.fixed += fixed
+    if VERBOSE:
+        shown = sum(c["uncertain"] for c in cells)
+        print(f"    {kind}: {shown} uncertain of {len(cells)} shown, {cols} a row;", end="")
+        print(f" wrong at {trail}")
+    return keys, fixed
+
+
+def confirm_checked_from_queue(page: Page) -> tuple[int, int]:
+    """On the queue, confirm every checked page and reject the blank ones (`c`, Enter);
+    returns (keys, pages done)."""
+    assert where(page)[0] == "queue", page.url
+    blank = page.locator("#checked-blank")
+    ready = int(page.inner_text("#checked-ready")) + (
+        int(blank.inner_text()) if blank.count() else 0
+    )
     if not ready:
         return 0, 0
     page.keyboard.press("c")

@@ -8,22 +8,24 @@
   marked for review, linked (a service card to a member and one of their contacts, a
   registration table to a member), not a possible re-scan of another card, not open in
   another reviewer's hands — is confirmed (`review.confirm_page`, audited one by one).
-  The others stay in the queue, counted by why.
+  The others stay in the queue, counted by why. Pages read as blank (the backs of cards
+  scanned on both sides) are rejected in the same pass, as 空白页 (`review.reject_page`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import ColumnElement, exists
 from sqlmodel import Session, col, select
 
 from records.accounts import User
-from records.claims import current_claim
-from records.duplicates import FORMS, SAME_CARD_NOTE
+from records.claims import current_claim, hold_reason
+from records.duplicates import BLANK, FORMS
 from records.models import Field, Page, PageStatus
-from records.review import ReviewError, StaleWrite, confirm_page, correct_field
+from records.review import ReviewError, StaleWrite, confirm_page, correct_field, reject_page
 
 SKIP_REASONS = {
     "not_linked": "未关联委员或联系对象",
@@ -34,6 +36,8 @@ SKIP_REASONS = {
     "changed": "刚被其他审核员修改，请重新查看",
 }
 """Why a page was left for a person, in the words the screens show."""
+BLANK_REASON = "空白页"
+"""Why a blank page is rejected, in the words the screens show."""
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,14 @@ class PageScope:
     committee: str | None = None
     user_committee: str | None = None
 
-    def conditions(self) -> list[ColumnElement[bool]]:
+    def conditions(self, forms: tuple[str, ...] = FORMS) -> list[ColumnElement[bool]]:
         out: list[ColumnElement[bool]] = [col(Page.status) == PageStatus.needs_review]
         committee = self.user_committee or self.committee
         if committee is not None:
             out.append(col(Page.committee) == committee)
         if self.batch_id is not None:
             out.append(col(Page.batch_id) == self.batch_id)
-        out.append(col(Page.form).in_([self.form] if self.form else list(FORMS)))
+        out.append(col(Page.form).in_([self.form] if self.form else list(forms)))
         return out
 
 
@@ -63,6 +67,7 @@ class BulkResult:
 
     done: list[int] = field(default_factory=list)
     skipped: dict[str, list[int]] = field(default_factory=dict)
+    blank: list[int] = field(default_factory=list)  # pages read as blank, rejected as such
 
     def skip(self, reason: str, page_id: int) -> None:
         self.skipped.setdefault(reason, []).append(page_id)
@@ -75,14 +80,22 @@ def checked_pages(session: Session, scope: PageScope) -> list[Page]:
     return list(session.exec(query).all())
 
 
+def blank_pages(session: Session, scope: PageScope) -> list[Page]:
+    """Pages in review, within ``scope``, that ingest read as blank (none when the scope
+    asks for one form)."""
+    if scope.form is not None:
+        return []
+    query = select(Page).where(*scope.conditions(forms=(BLANK,))).order_by(col(Page.id))
+    return list(session.exec(query).all())
+
+
 def blocker(session: Session, page: Page, user: User) -> str | None:
     """Why a checked page still needs a person (a key of `SKIP_REASONS`), or None."""
     if page.status != PageStatus.needs_review:
         return "not_in_review"
-    if page.member_id is None or (page.form == "service_card" and page.contact_no is None):
-        return "not_linked"
-    if any(note.startswith(SAME_CARD_NOTE) for note in page.notes or []):
-        return "possible_duplicate"
+    reason = hold_reason(page.member_id, page.contact_no, page.form, page.notes or [])
+    if reason is not None:
+        return reason
     holder = current_claim(session, page=page)
     if holder is not None and holder.user_id != user.id:
         return "held"
@@ -92,24 +105,41 @@ def blocker(session: Session, page: Page, user: User) -> str | None:
 def confirm_checked(
     session: Session, scope: PageScope, user: User, *, dry_run: bool = False
 ) -> BulkResult:
-    """Confirm every checked page of ``scope`` that nothing holds back (with ``dry_run``,
-    only say which they would be)."""
+    """Confirm every checked page of ``scope`` that nothing holds back, and reject every
+    page read as blank (the back of a card scanned on both sides) with the reason
+    `BLANK_REASON`; with ``dry_run``, only say which they would be."""
     result = BulkResult()
     for page in checked_pages(session, scope):
         assert page.id is not None
         reason = blocker(session, page, user)
         if reason is not None:
             result.skip(reason, page.id)
-            continue
-        if not dry_run:
-            try:
-                with session.begin_nested():  # changed meanwhile: left for a person
-                    confirm_page(session, page=page, user=user)
-            except StaleWrite:
-                result.skip("changed", page.id)
-                continue
-        result.done.append(page.id)
+        elif dry_run or _done(session, partial(confirm_page, session, page=page, user=user)):
+            result.done.append(page.id)
+        else:
+            result.skip("changed", page.id)
+    for page in blank_pages(session, scope):
+        assert page.id is not None
+        holder = current_claim(session, page=page)
+        if holder is not None and holder.user_id != user.id:
+            result.skip("held", page.id)
+        elif dry_run or _done(
+            session, partial(reject_page, session, page=page, reason=BLANK_REASON, user=user)
+        ):
+            result.blank.append(page.id)
+        else:
+            result.skip("changed", page.id)
     return result
+
+
+def _done(session: Session, change: Callable[[], object]) -> bool:
+    """Make one page's change on its own; False when the page changed meanwhile."""
+    try:
+        with session.begin_nested():
+            change()
+    except StaleWrite:
+        return False
+    return True
 
 
 def accept_fields(

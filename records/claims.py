@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from records.accounts import User
+from records.duplicates import BLANK, FORMS, SAME_CARD_NOTE
 from records.models import Field, Page, PageStatus, utcnow
 
 CLAIM_LIFETIME = timedelta(minutes=15)
@@ -106,7 +107,11 @@ def next_page_to_review(
     now: datetime | None = None,
 ) -> int | None:
     """The page a reviewer should open next: in review, not ``after``, not held by anyone
-    else, of their committee; most fields to review first, then in file order."""
+    else, of their committee, and needing a person (a field marked for review, no link, a
+    possible re-scan, or a page that is no form of ours); most fields to review first, then
+    in file order. A page with nothing left to check, or read as blank, is not opened one
+    by one: the queue confirms (or rejects) those all at once
+    (`records.bulk_review.confirm_checked`)."""
     now = now or utcnow()
     assert user.id is not None
     to_review = (
@@ -115,6 +120,7 @@ def next_page_to_review(
         .group_by(col(Field.page_id))
         .subquery()
     )
+    uncertain = func.coalesce(to_review.c.n, 0)
     conditions: list[Any] = [
         col(Page.status) == PageStatus.needs_review,
         _free_for(user.id, now),
@@ -124,18 +130,35 @@ def next_page_to_review(
     if committee is not None:
         conditions.append(col(Page.committee) == committee)
     query = (
-        select(col(Page.id))
+        select(Page, uncertain)
         .outerjoin(to_review, to_review.c.page_id == col(Page.id))
         .where(*conditions)
-        .order_by(
-            func.coalesce(to_review.c.n, 0).desc(),
-            col(Page.file_id),
-            col(Page.page_no),
-            col(Page.id),
-        )
-        .limit(1)
+        .order_by(uncertain.desc(), col(Page.file_id), col(Page.page_no), col(Page.id))
     )
-    return session.exec(query).first()
+    for page, fields in session.exec(query):
+        if fields or _waits_for_a_person(page):
+            return page.id
+    return None
+
+
+def _waits_for_a_person(page: Page) -> bool:
+    """Whether a page with no field to check must still be opened: a form page held back
+    from the queue's bulk confirmation, or a page that is neither a form nor blank."""
+    if page.form in FORMS:
+        return hold_reason(page.member_id, page.contact_no, page.form, page.notes or []) is not None
+    return page.form != BLANK
+
+
+def hold_reason(
+    member_id: int | None, contact_no: int | None, form: str | None, notes: list[str]
+) -> str | None:
+    """Why a page of a form with nothing left to check still waits for a person (a key of
+    `records.bulk_review.SKIP_REASONS`): no link, or a possible re-scan; None otherwise."""
+    if member_id is None or (form == "service_card" and contact_no is None):
+        return "not_linked"
+    if any(note.startswith(SAME_CARD_NOTE) for note in notes):
+        return "possible_duplicate"
+    return None
 
 
 def _free_for(user_id: int, now: datetime) -> Any:

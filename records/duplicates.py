@@ -28,6 +28,8 @@ from records.models import Field, Page, PageStatus, SourceFile, utcnow
 SAME_PAGE_NOTE = "duplicate_page:"
 SAME_CARD_NOTE = "possible_duplicate:"
 FORMS = ("registration", "service_card")
+BLANK = "blank"
+"""The form of a page that ingest read as blank (`ocr.pipeline`)."""
 _ORIGINAL_STATUSES = (PageStatus.needs_review, PageStatus.confirmed, PageStatus.rejected)
 
 PageKey = tuple[int, int]

@@ -37,6 +37,8 @@ from review_ui.worklist import (
     QueueFilter,
     counts_left,
     field_cells,
+    kinds_to_check,
+    next_grid_kind,
     queue_rows,
 )
 
@@ -146,6 +148,7 @@ def _checked(session: Session, user: Principal, filters: QueueFilter) -> dict[st
     held = {bulk_review.SKIP_REASONS[k]: len(v) for k, v in result.skipped.items()}
     return {
         "ready": len(result.done),
+        "blank": len(result.blank),
         "held": held,
         "selection": json.dumps(selection, ensure_ascii=False),
     }
@@ -280,6 +283,26 @@ def _shown(cell: FieldCell, kind: str, user: Principal) -> dict[str, Any]:
     value = mask_value(cell.key, cell.value) if personal else cell.value
     raw = mask_value(cell.key, cell.raw) if personal else cell.raw
     return {"cell": cell, "display": display_value(kind, value), "raw": raw or ""}
+
+
+@router.get("/fields/next")
+def next_fields(
+    user: ScreenUser,
+    session: SessionDep,
+    kind: str | None = None,
+    batch_id: str | None = None,
+) -> Response:
+    """Where the field grid leads once its values are checked (Ctrl+Enter), and where `f`
+    on the queue leads: the grid of ``kind`` while values of it are left to check, else
+    of the next kind with some, else back to the queue."""
+    _require(user, Can.see_pages, "您的角色不能查看卡片内容。")
+    wanted_batch = _number(batch_id)
+    left = kinds_to_check(session, scope=user.committee, batch_id=wanted_batch)
+    following = next_grid_kind(left, kind)
+    batch = {"batch_id": wanted_batch} if wanted_batch else {}
+    if following is None:
+        return RedirectResponse(f"/?{urlencode(batch)}" if batch else "/", status_code=303)
+    return RedirectResponse(f"/fields?{urlencode({'kind': following, **batch})}", status_code=303)
 
 
 @router.get("/fields", response_class=HTMLResponse)

@@ -159,6 +159,47 @@ def keys_of_kind(kind: str) -> list[str]:
     return sorted(k for k in keys if field_kind(k) == kind)
 
 
+GRID_ORDER: tuple[str, ...] = (
+    "year",
+    "name",
+    "phone",
+    "sector",
+    "committee",
+    "date",
+    "manner",
+    "signed",
+    "text",
+)
+"""The field grid's kinds in the order a batch is cleared: who and when first (a corrected
+year re-reads a card's dates, a corrected name relinks it), then the record rows."""
+
+
+def kinds_to_check(session: Session, *, scope: str | None, batch_id: int | None) -> list[str]:
+    """The kinds with a value still marked for review on a page in review, in `GRID_ORDER`."""
+    conditions = _scoped(scope, None)
+    conditions += [col(Page.status) == PageStatus.needs_review, col(Field.needs_review).is_(True)]
+    if batch_id is not None:
+        conditions.append(col(Page.batch_id) == batch_id)
+    keys = session.exec(
+        select(col(Field.key))
+        .join(Page, col(Field.page_id) == col(Page.id))
+        .where(*conditions)
+        .distinct()
+    ).all()
+    found = {field_kind(key) for key in keys}
+    return [kind for kind in GRID_ORDER if kind in found]
+
+
+def next_grid_kind(left: list[str], current: str | None) -> str | None:
+    """The kind to show once the values of ``current`` shown have been checked: the same
+    while some of it are left, else the next in `GRID_ORDER` with values left, wrapping
+    round (a corrected year can put a card's dates back in doubt); None when none are left."""
+    if current in left or not left:
+        return current if left else None
+    at = GRID_ORDER.index(current) if current in GRID_ORDER else -1
+    return next((kind for kind in left if GRID_ORDER.index(kind) > at), left[0])
+
+
 def field_cells(
     session: Session,
     *,

@@ -44,11 +44,14 @@ class BulkOutcome(BaseModel):
     done: list[int]
     skipped: dict[str, list[int]]
     reasons: dict[str, str] = Body(description="the reasons in Chinese, by key")
+    blank: list[int] = Body(default=[], description="pages read as blank, rejected as such")
 
 
 def _outcome(result: bulk_review.BulkResult) -> BulkOutcome:
     reasons = {k: bulk_review.SKIP_REASONS[k] for k in result.skipped}
-    return BulkOutcome(done=result.done, skipped=result.skipped, reasons=reasons)
+    return BulkOutcome(
+        done=result.done, skipped=result.skipped, reasons=reasons, blank=result.blank
+    )
 
 
 def _scope(selection: Selection, reviewer: Principal) -> bulk_review.PageScope:
@@ -90,7 +93,8 @@ def checked(
 @router.post("/confirm-checked")
 def confirm_checked(body: Selection, reviewer: Reviewer, session: SessionDep) -> BulkOutcome:
     """Confirm every page in review, within the filters, with no field marked for review,
-    linked, not a possible re-scan and not open in another reviewer's hands."""
+    linked, not a possible re-scan and not open in another reviewer's hands; reject the
+    pages read as blank as 空白页 (``blank``)."""
     result = bulk_review.confirm_checked(session, _scope(body, reviewer), reviewer.user)
     session.commit()
     return _outcome(result)

@@ -359,9 +359,13 @@ function start(config) {
     $("doc-reason-title").textContent = action === "reject" ? "退回此卡片" : "重新审核此卡片";
     reasonDialog.dataset.action = action;
     reasonDialog.returnValue = "";
-    $("doc-reason").value = "";
+    // A page read as blank, or as no form of ours, comes with its reason to reject it: the
+    // reviewer looks at the image and presses Enter, or types another reason over it.
+    const reason = $("doc-reason");
+    reason.value = action === "reject" ? reason.dataset.suggested : "";
     reasonDialog.showModal();
-    $("doc-reason").focus();
+    reason.focus();
+    reason.select();
   }
 
   async function answered() {

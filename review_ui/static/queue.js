@@ -64,6 +64,18 @@
 
   document.querySelectorAll("table[data-list]").forEach(keyboardList);
 
+  // --- the queue: f opens the field grid at the first kind with values to check ----------
+
+  const toFields = document.getElementById("to-fields");
+  if (toFields) {
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "f" || !plainKey(event) || ownKeys(event.target)) return;
+      if (document.querySelector("dialog[open]")) return;
+      event.preventDefault();
+      window.location.href = toFields.href;
+    });
+  }
+
   // --- the queue: confirm at once every page left with nothing to check (c, then Enter) ---
 
   const confirmChecked = document.getElementById("confirm-checked");
@@ -93,7 +105,8 @@
         });
         const left = Object.entries(result.skipped)
           .map(([key, ids]) => `${ids.length} 页${result.reasons[key]}`).join("，");
-        status.textContent = `已确认 ${result.done.length} 页${left ? `；未确认：${left}` : ""}。`;
+        const blank = result.blank.length ? `，退回空白页 ${result.blank.length} 页` : "";
+        status.textContent = `已确认 ${result.done.length} 页${blank}${left ? `；未确认：${left}` : ""}。`;
         window.setTimeout(() => window.location.reload(), 800);
       } catch (error) {
         status.textContent = `确认失败：${error.message}`;
@@ -384,7 +397,7 @@
     });
 
     /** Every value still marked uncertain and not touched is right: accept them all in one
-     * request (what was typed is saved first), then show the next uncertain values. */
+     * request (what was typed is saved first), then move on to the next uncertain values. */
     async function acceptRest() {
       if (!editable || grid.dataset.accepting) return;
       grid.dataset.accepting = "true";
@@ -414,7 +427,8 @@
           mark(cell, "saved", "已确认");
         }
         if (cells.some((cell) => cell.classList.contains("failed"))) return; // keep refusals in sight
-        window.location.reload(); // the next uncertain values of this kind come first
+        // The next uncertain values of this kind, else the next kind with some, else the queue.
+        window.location.assign(main.dataset.next);
       } catch (error) {
         rest.forEach((cell) => mark(cell, "failed", `确认失败：${error.message}`));
       } finally {

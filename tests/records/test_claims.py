@@ -11,15 +11,22 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from records import accounts
 from records.accounts import Role, User
-from records.claims import CLAIM_LIFETIME, ClaimConflict, claim_page, current_claim
+from records.claims import (
+    CLAIM_LIFETIME,
+    ClaimConflict,
+    claim_page,
+    current_claim,
+    next_page_to_review,
+)
 from records.db import init_db, make_engine
-from records.models import Page, utcnow
+from records.duplicates import SAME_CARD_NOTE
+from records.models import Field, Member, Page, PageStatus, utcnow
 from records.review import StaleWrite, confirm_page, correct_field
-from tests.records.linking_data import Scans, service_card
+from tests.records.linking_data import Scans, add_roster, service_card
 
 
 @pytest.fixture
@@ -106,3 +113,40 @@ def test_an_older_database_gains_the_new_page_columns(tmp_path: Path) -> None:
         session.commit()
         session.refresh(page)
         assert (page.version, page.claimed_by) == (0, None)
+
+
+def test_the_next_page_is_one_that_needs_a_person_worst_first(engine: Engine) -> None:
+    """Pages with nothing left to check are confirmed from the queue all at once: the next
+    page after a confirmation is never one of them."""
+    with Session(engine) as session:
+        add_roster(session)
+        member = session.exec(select(Member)).first()
+        assert member is not None
+        scans = Scans(session)
+        cells = {**service_card(), "rows.1.date": "5.8", "rows.2.date": "6.1"}
+        pages = {name: scans.page("service_card", cells) for name in "ABCDE"}
+        uncertain = {"A": 1, "B": 2}  # B has the most fields to check, then A
+        for name, page in pages.items():
+            page.member_id, page.contact_no = member.id, 1
+            fields = session.exec(select(Field).where(Field.page_id == page.id)).all()
+            for at, field in enumerate(fields):
+                field.needs_review = at < uncertain.get(name, 0)
+        pages["C"].contact_no = None  # not linked to a contact
+        pages["D"].notes = [f"{SAME_CARD_NOTE} page 1"]  # maybe a re-scan
+        pages["F"] = scans.page("unknown", {})  # no form of ours found: a person decides
+        pages["G"] = scans.page("blank", {})  # rejected from the queue with the checked ones
+        user = accounts.add_user(
+            session, name="甲", role=Role.reviewer, committee=None, password_hash="x"
+        )
+        session.commit()
+        ids = {name: page.id for name, page in pages.items()}
+        seen, after = [], None
+        while (found := next_page_to_review(session, user=user, after=after)) is not None:
+            seen.append(found)
+            for field in session.exec(select(Field).where(Field.page_id == found)):
+                field.needs_review = False  # what the reviewer checked on the page
+            page = session.get_one(Page, found)
+            page.contact_no, page.notes, page.status = 1, [], PageStatus.confirmed
+            session.commit()
+            after = found
+        assert seen == [ids[name] for name in "BACDF"]  # E and G are left for the queue

@@ -190,6 +190,32 @@ def _scaled(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
+def add_blank_page(server: LiveServer) -> int:
+    """Store a page that ingest read as blank (the back of a card scanned on both sides)."""
+    with server.session() as session:
+        batch_id, file_id = _new_file(session)
+        page = crud.record_page(
+            session,
+            batch_id=batch_id,
+            file_id=file_id,
+            page_no=1,
+            status=PageStatus.needs_review,
+            form="blank",
+            rotation=0,
+            image_path=None,
+            width=100,
+            height=100,
+            transform=None,
+            notes=(),
+            error=None,
+            boxes={},
+            readings={},
+        )
+        session.commit()
+        assert page.id is not None
+        return page.id
+
+
 def add_card(server: LiveServer, *, doubtful: dict[str, tuple[Any, str | None]]) -> int:
     """Store the sample card read confidently except the ``doubtful`` fields (value, raw),
     which need review; link it; return its id."""

@@ -156,10 +156,11 @@ def test_ctrl_enter_saves_the_typed_value_and_accepts_the_other_uncertain_ones(
     expect(cells.nth(0)).to_be_focused()
     page.keyboard.type("7.7")  # typing on a cell starts editing it
     expect(cells.nth(0).locator("input")).to_be_focused()
-    with page.expect_navigation():  # the grid reloads with the next uncertain values
+    with page.expect_navigation():  # no date of batch 1 is left in doubt: the grid moves on
         page.keyboard.press("Control+Enter")
-    expect(page.locator("#field-grid .cell")).to_have_count(6)
-    expect(page.locator("#field-grid .cell.uncertain")).to_have_count(0)
+    # Nothing of batch 1 is left in doubt (the date of batch 2 was not shown): the queue.
+    page.wait_for_url(f"{site.url}/?batch_id={site.batches[0]}")
+    expect(page.locator("#queue")).to_be_visible()
     assert [c for c in calls if c.startswith(("PUT", "POST"))] == [
         f"PUT pages/{p['wang']}/fields/rows.1.date",
         "POST review/accept-fields",  # the other two in one request
@@ -186,6 +187,27 @@ def test_ctrl_enter_saves_the_typed_value_and_accepts_the_other_uncertain_ones(
         (p["chen"], "rows.1.date", "5.8", "2026-05-08", REVIEWER),
         (p["chen"], "rows.3.date", "9.12", "2026-09-12", REVIEWER),
     ]
+
+
+def test_f_on_the_queue_opens_the_grid_and_ctrl_enter_leads_kind_by_kind_back_to_it(
+    site: Site, new_context: Callable[[], BrowserContext]
+) -> None:
+    page, _ = signed_in(site, new_context)
+    second, zhang = site.batches[1], site.pages["zhang"]
+    uncertain = {k for (p, k), f in site.fields().items() if p == zhang and f.needs_review}
+    assert "rows.1.date" in uncertain and any(k.endswith("name") for k in uncertain)
+    page.goto(f"{site.url}/?batch_id={second}")
+    with page.expect_navigation():
+        page.keyboard.press("f")  # the first kind in doubt of the batch: 张伟's card's names
+    page.wait_for_url(f"{site.url}/fields?kind=name&batch_id={second}")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{site.url}/fields?kind=date&batch_id={second}")  # on to its date
+    expect(page.locator("#field-grid .cell.uncertain")).to_have_count(1)
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{site.url}/?batch_id={second}")  # nothing of the batch is left
+    assert not any(f.needs_review for (p, _), f in site.fields().items() if p == zhang)
 
 
 def test_a_refused_typed_value_stays_in_sight_while_the_others_are_accepted(

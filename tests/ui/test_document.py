@@ -24,7 +24,14 @@ from records.models import Field, PageStatus
 from records.review import FieldEdit
 from tests.conftest import TEST_PASSWORD, add_user
 from tests.records.linking_data import Scans, add_roster, registration
-from tests.ui.conftest import LiveServer, add_card, fields_to_review, open_document, page_row
+from tests.ui.conftest import (
+    LiveServer,
+    add_blank_page,
+    add_card,
+    fields_to_review,
+    open_document,
+    page_row,
+)
 from tests.ui.conftest import sign_in as sign_in_as
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "review-document.png"
@@ -228,6 +235,20 @@ def test_a_card_is_rejected_and_reopened_with_a_reason(
             )
         ).one()
     assert reopened.detail["reason"] == "可以辨认，重新核对"
+
+
+def test_a_page_read_as_blank_is_rejected_with_r_then_enter(
+    live_server: LiveServer, new_context: Any
+) -> None:
+    page_id = add_blank_page(live_server)
+    page = sign_in_as(new_context(), live_server, "甲", next_path=f"/pages/{page_id}")
+    open_document(page)
+    page.keyboard.press("r")
+    expect(page.locator("#doc-reason")).to_have_value("空白页")  # suggested, and selected:
+    page.keyboard.press("Enter")  # typing would replace it
+    page.wait_for_url(away_from(live_server, page_id))
+    row = page_row(live_server, page_id)
+    assert (row.status, row.notes) == (PageStatus.rejected, ["rejected:空白页"])
 
 
 def test_the_page_lays_out_form_r_and_is_read_only_for_office(settings: Settings) -> None:

@@ -14,7 +14,8 @@ from api.settings import Settings
 from records import claims, crud
 from records.accounts import User
 from records.db import make_engine, session_scope
-from records.models import Page
+from records.models import Field, Page
+from review_ui.worklist import next_grid_kind
 from tests.conftest import add_user
 from tests.ui.pages_fixtures import FIRST_BATCH, ReviewSite, build_site
 
@@ -167,6 +168,40 @@ def test_the_field_grid_shows_one_kind_worst_first(site: ReviewSite) -> None:
     manners = reviewer.get("/fields", params={"kind": "manner"})
     assert 'value="走访"' in manners.text and "1 走访" in manners.text
     assert reviewer.get("/fields", params={"kind": "shoe_size"}).status_code == 422
+
+
+def test_the_grid_leads_on_kind_by_kind_then_back_to_the_queue(site: ReviewSite) -> None:
+    reviewer = client(site, "reviewer")
+    first, second = site.batches[1], site.batches[2]
+
+    def after(**params: object) -> str:
+        moved = reviewer.get("/fields/next", params=params)
+        assert moved.status_code == 303, moved.text
+        return str(moved.headers["location"])
+
+    assert after() == "/fields?kind=phone"  # `f` on the queue: the first kind in doubt
+    assert after(kind="phone", batch_id=first) == f"/fields?kind=phone&batch_id={first}"
+    assert after(kind="phone") == "/fields?kind=phone"  # while some are left: the same kind
+    assert after(kind="text") == "/fields?kind=phone"  # none after it: round to the start
+    assert after(kind="year", batch_id=second) == f"/fields?kind=date&batch_id={second}"
+    engine = make_engine(site.settings.database_url)
+    with session_scope(engine) as session:
+        for field in session.exec(select(Field).join(Page).where(Page.batch_id == second)):
+            field.needs_review = False
+    engine.dispose()
+    assert after(kind="date", batch_id=second) == f"/?batch_id={second}"  # all checked
+    assert after(kind="date") == "/fields?kind=date"  # batch 1's dates are still in doubt
+    assert client(site, "clerk").get("/fields/next").status_code == 403
+
+
+def test_the_next_grid_kind_keeps_to_the_grid_order() -> None:
+    assert next_grid_kind([], "date") is None
+    assert next_grid_kind([], None) is None
+    assert next_grid_kind(["date", "text"], "date") == "date"
+    assert next_grid_kind(["name", "text"], "date") == "text"
+    assert next_grid_kind(["name"], "date") == "name"
+    assert next_grid_kind(["phone", "date"], None) == "phone"
+    assert next_grid_kind(["phone", "date"], "not a kind") == "phone"
 
 
 def test_the_office_sees_the_grid_read_only_with_phones_masked(site: ReviewSite) -> None:
