@@ -26,9 +26,14 @@ def where(page: Page) -> tuple[str, str | None]:
 
 
 def load_ms(page: Page) -> float:
-    """Milliseconds from the start of the navigation (its redirects included) to now: call
-    it as soon as the screen reports itself ready."""
-    ms: float = page.evaluate("performance.now()")
+    """Milliseconds from the start of the navigation (its redirects included) to the moment
+    the screen could be worked (`performance.mark("cardscan-ready")`, set by its script once
+    the focus is in place), or to the load event if that came later."""
+    ms: float = page.evaluate(
+        "(() => { const ready = performance.getEntriesByName('cardscan-ready')[0];"
+        " const nav = performance.getEntriesByType('navigation')[0];"
+        " return Math.max(ready ? ready.startTime : performance.now(), nav.loadEventEnd); })()"
+    )
     return ms
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Subquery, func, or_
+from sqlalchemy import ColumnElement, Subquery, case, func, or_
 from sqlmodel import Session, col, select
 
 from forms.spec import field_keys, field_kind
 from records.claims import current_claim
+from records.duplicates import BLANK, FORMS
 from records.models import Field, Member, Page, PageStatus, SourceFile
 
 FieldOrder = Literal["uncertain", "page"]
@@ -90,10 +91,18 @@ def _scoped(scope: str | None, committee: str | None) -> list[ColumnElement[bool
 def queue_rows(
     session: Session, *, filters: QueueFilter, scope: str | None, offset: int, limit: int
 ) -> tuple[list[QueueRow], int]:
-    """Documents worst first (most fields to review), then in file and page order, with the
-    total count of the filter."""
+    """Documents worst first (most fields to review; then, of those with none, the ones that
+    still wait for a person before the ones the queue confirms at once), then in file and
+    page order, with the total count of the filter."""
     to_review = _fields_to_review()
     uncertain = func.coalesce(to_review.c.n, 0)
+    waiting = case(  # of the pages with no field to review
+        (uncertain > 0, 0),
+        (col(Page.form).not_in([*FORMS, BLANK]), 1),  # no form of ours: to reject or type
+        (col(Page.form).in_(FORMS) & col(Page.member_id).is_(None), 1),  # not linked
+        ((col(Page.form) == "service_card") & col(Page.contact_no).is_(None), 1),
+        else_=0,
+    )
     conditions = _scoped(scope, filters.committee)
     for column, wanted in (
         (Page.batch_id, filters.batch_id),
@@ -108,7 +117,9 @@ def queue_rows(
         .outerjoin(Member, col(Page.member_id) == col(Member.id))
         .outerjoin(to_review, to_review.c.page_id == col(Page.id))
         .where(*conditions)
-        .order_by(uncertain.desc(), col(Page.file_id), col(Page.page_no), col(Page.id))
+        .order_by(
+            uncertain.desc(), waiting.desc(), col(Page.file_id), col(Page.page_no), col(Page.id)
+        )
         .offset(offset)
         .limit(limit)
     )

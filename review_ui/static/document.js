@@ -467,6 +467,7 @@ function start(config) {
       ArrowDown: neighbour(f, 1, 0)?.key, ArrowUp: neighbour(f, -1, 0)?.key,
       ArrowRight: neighbour(f, 0, 1)?.key, ArrowLeft: neighbour(f, 0, -1)?.key }])));
     root.dataset.ready = "true";
+    performance.mark("cardscan-ready"); // read by the review benchmark: the page can be worked
     if (!config.editable) return;
     const first = uncertain()[0];
     if (first) first.input.focus();

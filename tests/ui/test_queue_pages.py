@@ -14,7 +14,7 @@ from api.settings import Settings
 from records import claims, crud
 from records.accounts import User
 from records.db import make_engine, session_scope
-from records.models import Field, Page
+from records.models import Field, Page, PageStatus
 from review_ui.worklist import next_grid_kind
 from tests.conftest import add_user
 from tests.ui.pages_fixtures import FIRST_BATCH, ReviewSite, build_site
@@ -50,6 +50,41 @@ def test_the_queue_puts_the_most_uncertain_documents_first(site: ReviewSite) -> 
     counts = re.findall(r'<tr data-form="(\w+)">.*?<td>(\d+)</td><td>(\d+)</td>', screen.text, re.S)
     assert counts == [("service_card", "3", "6"), ("registration", "1", "1")]
     assert "待复核" in screen.text and "服务卡" in screen.text and "登记表" in screen.text
+
+
+def test_of_pages_with_nothing_to_check_those_waiting_for_a_person_come_first(
+    site: ReviewSite,
+) -> None:
+    engine = make_engine(site.settings.database_url)
+    added = {}
+    with session_scope(engine) as session:
+        for page_no, form in ((20, "blank"), (21, "unknown")):  # file order: blank first
+            page = crud.record_page(
+                session,
+                batch_id=site.batches[1],
+                file_id=session.get_one(Page, site.pages["meng"]).file_id,
+                page_no=page_no,
+                status=PageStatus.needs_review,
+                form=form,
+                rotation=0,
+                image_path=None,
+                width=100,
+                height=100,
+                transform=None,
+                notes=(),
+                error=None,
+                boxes={},
+                readings={},
+            )
+            session.flush()
+            added[form] = page.id
+    engine.dispose()
+    shown = queue_ids(client(site, "reviewer").get("/").text)
+    p = site.pages
+    # The uncertain pages first; then the page that is no form of ours (to reject or type
+    # in); the blank page last, as `c` rejects it with the checked ones.
+    uncertain = [p["zhang"], p["meng"], p["form_r"], p["december"]]
+    assert shown == [*uncertain, added["unknown"], added["blank"]]
 
 
 def test_the_queue_filters_by_form_batch_committee_and_status(site: ReviewSite) -> None:
