@@ -116,8 +116,8 @@ def recognize_page(
             out[key] = _manner_reading(marks[key])
         elif kind == "signed":
             out[key] = _signed_reading(inks[key])
-        elif key not in reads:
-            out[key] = _empty_reading(key, kind, inks.get(key))
+        elif key not in reads:  # a header blank's ink is measured only now, for its doubt
+            out[key] = _empty_reading(key, kind, inks.get(key) or cell_ink(cells[key]))
         else:
             out[key] = _text_reading(key, kind, reads[key], year)
     return out
@@ -277,9 +277,11 @@ def _signed_reading(ink: InkReading) -> FieldReading:
     )
 
 
-def _empty_reading(key: str, kind: str, ink: InkReading | None) -> FieldReading:
-    """A cell without writing in a row that has some, or an empty header blank."""
-    confidence = ink.confidence if ink else 0.0
+def _empty_reading(key: str, kind: str, ink: InkReading) -> FieldReading:
+    """A cell read as empty in a row that has writing, or an empty header blank. Its
+    confidence is how sure the ink measure is that the cell is empty: low when it saw
+    writing that no engine could read."""
+    confidence = 1.0 - ink.confidence if ink.has_ink else ink.confidence
     if row_of(key) is None or kind in ("date", "name"):
         # Header blanks and a written row's date or name must be filled: a person looks,
         # however sure the ink is that the cell is empty. That certainty is still the

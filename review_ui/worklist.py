@@ -13,7 +13,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Subquery, case, func, or_
 from sqlmodel import Session, col, select
 
-from forms.spec import field_keys, field_kind
+from forms.spec import field_keys, field_kind, review_class
+from ocr.confidence import doubt
 from records.claims import current_claim
 from records.duplicates import BLANK, FORMS
 from records.models import Field, Member, Page, PageStatus, SourceFile
@@ -222,8 +223,9 @@ def field_cells(
     offset: int,
     limit: int,
 ) -> tuple[list[FieldCell], int]:
-    """Fields of one kind on pages in review: uncertain and least confident first, or in
-    page order. Cells read as confidently empty are left out unless ``include_blank``."""
+    """Fields of one kind on pages in review: uncertain ones likeliest mistake first, then the
+    least confident others; or in page order. Cells read as confidently empty are left out
+    unless ``include_blank``."""
     conditions = _scoped(scope, None)
     conditions += [
         col(Page.status) == PageStatus.needs_review,
@@ -233,18 +235,33 @@ def field_cells(
         conditions.append(col(Page.batch_id) == batch_id)
     if not include_blank:
         conditions.append(or_(col(Field.value).is_not(None), col(Field.needs_review).is_(True)))
-    page_order: list[Any] = [col(Page.file_id), col(Page.page_no), col(Field.id)]
-    if order == "uncertain":
-        page_order = [col(Field.needs_review).desc(), col(Field.confidence), *page_order]
     query = (
         select(Field, Page, col(SourceFile.original_name))
         .join(Page, col(Field.page_id) == col(Page.id))
         .join(SourceFile, col(Page.file_id) == col(SourceFile.id))
         .where(*conditions)
-        .order_by(*page_order)
-        .offset(offset)
-        .limit(limit)
+        .order_by(col(Page.file_id), col(Page.page_no), col(Field.id))
     )
+    if order == "page":
+        rows = list(session.exec(query.offset(offset).limit(limit)).all())
+    else:
+        # The uncertain cells likeliest mistake first, as the document page orders them (the
+        # calibrated doubt of their class, then the least sure); then the least sure others.
+        uncertain = sorted(
+            session.exec(query.where(col(Field.needs_review).is_(True))).all(),
+            key=lambda row: (
+                -doubt(review_class(row[0].key), row[0].confidence),
+                row[0].confidence,
+            ),
+        )
+        rows = uncertain[offset : offset + limit]
+        sure = query.where(col(Field.needs_review).is_(False)).order_by(None)
+        sure = sure.order_by(
+            col(Field.confidence), col(Page.file_id), col(Page.page_no), col(Field.id)
+        )
+        if len(rows) < limit:
+            start = max(0, offset - len(uncertain))
+            rows += session.exec(sure.offset(start).limit(limit - len(rows))).all()
     cells = [
         FieldCell(
             page_id=field.page_id,
@@ -257,7 +274,7 @@ def field_cells(
             file_name=file_name,
             page_no=page.page_no,
         )
-        for field, page, file_name in session.exec(query).all()
+        for field, page, file_name in rows
     ]
     count = (
         select(func.count())

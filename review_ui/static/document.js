@@ -326,6 +326,18 @@ function start(config) {
     await api.queue;
   }
 
+  /** Ctrl+Enter says every value shown is right. A page not linked yet first saves its
+   * uncertain names and phones as they stand, so linking can go by them (as Ctrl+Enter in
+   * the field grid accepts the values it shows). */
+  async function acceptIdentity() {
+    for (const f of uncertain()) {
+      if (!RELINK.has(f.kind) || f.el.classList.contains("done") || changed(f) || f.saved === null) continue;
+      setState(f, "saving");
+      api.enqueue(() => save(f, f.saved));
+    }
+    await api.queue;
+  }
+
   async function confirmAndNext() {
     if (!config.editable || state.busy) return;
     state.busy = true;
@@ -334,6 +346,8 @@ function start(config) {
       if (state.stale) return;
       const failed = fields.find((f) => f.el.classList.contains("failed"));
       if (failed) { banner("有字段未能保存，请先更正标红的字段。"); failed.input.focus(); return; }
+      if (!link.linked()) await acceptIdentity();
+      if (state.stale) return;
       if (!link.linked()) {
         const what = config.form === "service_card" ? "委员和联系对象" : "委员";
         banner(`确认前请先关联${what}（按 L）；无法关联的请按 R 退回。`);

@@ -124,6 +124,23 @@ def test_a_card_is_read_parsed_and_its_blank_row_left_alone() -> None:
     assert out["rows.1.date"].engine == "scripted 1"
 
 
+def test_an_empty_header_blank_goes_to_a_person_after_the_doubtful_reads() -> None:
+    """Left empty by the writer, or unread: a person looks, but the ink measure's certainty
+    that the blank is empty is its confidence, so it comes after the doubtful reads."""
+    page, boxes = card_page([(["5月3日"], 0, "了解情况", True)])
+    page[100 : 100 + 70, 500 : 500 + 360] = ruled_cell([], width=360, height=70)
+    engine = ScriptedEngine(
+        {"year": ["2026"], "name": ["孟波春"], "date": ["5月3日"], "text": ["了解情况"]},
+        confidence=0.6,
+    )
+    out = recognize_page(
+        page, "service_card", boxes, RecognitionOptions(), engines=lambda name: engine
+    )
+    phone = out["contact_phone"]
+    assert (phone.value, phone.needs_review, phone.note) == (None, True, "empty")
+    assert phone.confidence > 0.9 > out["rows.1.content"].confidence
+
+
 def test_free_text_keeps_the_read_and_stores_a_dot_between_clauses_as_a_comma() -> None:
     page, boxes = card_page([(["5月3日"], 0, "电话联系，反映问题", True)])
     answers = {"year": ["2026"], "name": ["孟波春"], "digits": ["13912345678"]}

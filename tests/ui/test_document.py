@@ -149,6 +149,24 @@ def test_a_card_with_nothing_to_review_is_confirmed_with_one_key(
     assert edits(live_server, card) == []
 
 
+def test_ctrl_enter_takes_the_names_shown_as_right_and_links_the_card_by_them(
+    live_server: LiveServer, new_context: Any
+) -> None:
+    # Read "陈" (the rest of the name too faint) and no phone: shown as 陈静, not linked.
+    doubtful = {"contact_name": ("陈静", "陈"), "contact_phone": (None, None)}
+    card = add_card(live_server, doubtful=doubtful)
+    assert page_row(live_server, card).contact_no is None
+    page = sign_in_as(new_context(), live_server, "甲", next_path=f"/pages/{card}")
+    open_document(page)
+    page.keyboard.press("Control+Enter")  # every value shown is right: 陈静 it is
+    page.wait_for_url(away_from(live_server, card))
+    row = page_row(live_server, card)
+    assert (row.status, row.contact_no) == (PageStatus.confirmed, 2)  # 陈静 of the form R
+    assert [(key, new) for key, _, _, new, _ in edits(live_server, card)] == [
+        ("contact_name", "陈静")  # the empty phone is left as it is
+    ]
+
+
 def test_a_sector_is_picked_from_suggestions_by_pinyin_initials(
     live_server: LiveServer, new_context: Any
 ) -> None:
