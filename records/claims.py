@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -147,6 +147,17 @@ def _waits_for_a_person(page: Page) -> bool:
     if page.form in FORMS:
         return hold_reason(page.member_id, page.contact_no, page.form, page.notes or []) is not None
     return page.form != BLANK
+
+
+def waits_for_a_person_sql() -> Any:
+    """`_waits_for_a_person` in SQL, 1 or 0, for ordering a list of pages: all but the
+    possible re-scan (a note in JSON), which the queue shows with its reason."""
+    return case(
+        (col(Page.form).not_in([*FORMS, BLANK]), 1),
+        (col(Page.form).in_(FORMS) & col(Page.member_id).is_(None), 1),
+        ((col(Page.form) == "service_card") & col(Page.contact_no).is_(None), 1),
+        else_=0,
+    )
 
 
 def hold_reason(

@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 
 from forms.spec import field_keys, field_kind, review_class
 from ocr.confidence import doubt
-from records.claims import current_claim
-from records.duplicates import BLANK, FORMS
+from records.claims import current_claim, waits_for_a_person_sql
 from records.models import Field, Member, Page, PageStatus, SourceFile
 
 FieldOrder = Literal["uncertain", "page"]
@@ -97,13 +96,7 @@ def queue_rows(
     page order, with the total count of the filter."""
     to_review = _fields_to_review()
     uncertain = func.coalesce(to_review.c.n, 0)
-    waiting = case(  # of the pages with no field to review
-        (uncertain > 0, 0),
-        (col(Page.form).not_in([*FORMS, BLANK]), 1),  # no form of ours: to reject or type
-        (col(Page.form).in_(FORMS) & col(Page.member_id).is_(None), 1),  # not linked
-        ((col(Page.form) == "service_card") & col(Page.contact_no).is_(None), 1),
-        else_=0,
-    )
+    waiting = case((uncertain > 0, 0), else_=waits_for_a_person_sql())  # of those with none
     conditions = _scoped(scope, filters.committee)
     for column, wanted in (
         (Page.batch_id, filters.batch_id),

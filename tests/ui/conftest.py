@@ -193,24 +193,7 @@ def _scaled(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
 def add_blank_page(server: LiveServer) -> int:
     """Store a page that ingest read as blank (the back of a card scanned on both sides)."""
     with server.session() as session:
-        batch_id, file_id = _new_file(session)
-        page = crud.record_page(
-            session,
-            batch_id=batch_id,
-            file_id=file_id,
-            page_no=1,
-            status=PageStatus.needs_review,
-            form="blank",
-            rotation=0,
-            image_path=None,
-            width=100,
-            height=100,
-            transform=None,
-            notes=(),
-            error=None,
-            boxes={},
-            readings={},
-        )
+        page = stored_page(session, "blank")
         session.commit()
         assert page.id is not None
         return page.id
@@ -234,29 +217,50 @@ def add_card(server: LiveServer, *, doubtful: dict[str, tuple[Any, str | None]])
         else:
             readings[key] = FieldReading(value, raw, 0.99, 0.99, False, ENGINE, None)
     with server.session() as session:
-        batch_id, file_id = _new_file(session)
-        page = crud.record_page(
+        page = stored_page(
             session,
-            batch_id=batch_id,
-            file_id=file_id,
-            page_no=1,
-            status=PageStatus.needs_review,
-            form="service_card",
-            rotation=0,
+            "service_card",
             image_path="pages/sample-card.png",
-            width=int(image.shape[1]),
-            height=int(image.shape[0]),
-            transform=None,
-            notes=(),
-            error=None,
+            size=(int(image.shape[1]), int(image.shape[0])),
             boxes=boxes,
             readings=readings,
         )
-        session.flush()
         link_pages(session, [page])
         session.commit()
         assert page.id is not None
         return page.id
+
+
+def stored_page(
+    session: Session,
+    form: str,
+    *,
+    image_path: str | None = None,
+    size: tuple[int, int] = (100, 100),
+    boxes: dict[str, tuple[int, int, int, int]] | None = None,
+    readings: dict[str, FieldReading] | None = None,
+) -> PageRow:
+    """One page in review, as ingest stores it, in a batch and file of its own."""
+    batch_id, file_id = _new_file(session)
+    page = crud.record_page(
+        session,
+        batch_id=batch_id,
+        file_id=file_id,
+        page_no=1,
+        status=PageStatus.needs_review,
+        form=form,
+        rotation=0,
+        image_path=image_path,
+        width=size[0],
+        height=size[1],
+        transform=None,
+        notes=(),
+        error=None,
+        boxes=boxes or {},
+        readings=readings or {},
+    )
+    session.flush()
+    return page
 
 
 def _new_file(session: Session) -> tuple[int, int]:

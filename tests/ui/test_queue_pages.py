@@ -14,9 +14,10 @@ from api.settings import Settings
 from records import claims, crud
 from records.accounts import User
 from records.db import make_engine, session_scope
-from records.models import Field, Page, PageStatus
+from records.models import Field, Page
 from review_ui.worklist import next_grid_kind
 from tests.conftest import add_user
+from tests.ui.conftest import stored_page
 from tests.ui.pages_fixtures import FIRST_BATCH, ReviewSite, build_site
 
 
@@ -56,28 +57,9 @@ def test_of_pages_with_nothing_to_check_those_waiting_for_a_person_come_first(
     site: ReviewSite,
 ) -> None:
     engine = make_engine(site.settings.database_url)
-    added = {}
     with session_scope(engine) as session:
-        for page_no, form in ((20, "blank"), (21, "unknown")):  # file order: blank first
-            page = crud.record_page(
-                session,
-                batch_id=site.batches[1],
-                file_id=session.get_one(Page, site.pages["meng"]).file_id,
-                page_no=page_no,
-                status=PageStatus.needs_review,
-                form=form,
-                rotation=0,
-                image_path=None,
-                width=100,
-                height=100,
-                transform=None,
-                notes=(),
-                error=None,
-                boxes={},
-                readings={},
-            )
-            session.flush()
-            added[form] = page.id
+        # Each in a file of its own, after the site's: the blank page first.
+        added = {form: stored_page(session, form).id for form in ("blank", "unknown")}
     engine.dispose()
     shown = queue_ids(client(site, "reviewer").get("/").text)
     p = site.pages
