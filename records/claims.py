@@ -133,7 +133,7 @@ def next_page_to_review(
         select(Page, uncertain)
         .outerjoin(to_review, to_review.c.page_id == col(Page.id))
         .where(*conditions)
-        .order_by(uncertain.desc(), col(Page.file_id), col(Page.page_no), col(Page.id))
+        .order_by(*worst_first(uncertain))
     )
     for page, fields in session.exec(query):
         if fields or _waits_for_a_person(page):
@@ -147,6 +147,15 @@ def _waits_for_a_person(page: Page) -> bool:
     if page.form in FORMS:
         return hold_reason(page.member_id, page.contact_no, page.form, page.notes or []) is not None
     return page.form != BLANK
+
+
+def worst_first(uncertain: Any) -> list[Any]:
+    """The review order of pages, given the SQL count of their fields to check: most fields
+    first; of the pages with none, those still waiting for a person first; then in file
+    and page order. The queue lists pages in it, and Ctrl+Enter on a card opens the next
+    one in it, so a page waiting for a person is found without reading the checked ones."""
+    waiting = case((uncertain > 0, 0), else_=waits_for_a_person_sql())
+    return [uncertain.desc(), waiting.desc(), col(Page.file_id), col(Page.page_no), col(Page.id)]
 
 
 def waits_for_a_person_sql() -> Any:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Subquery, case, func, or_
+from sqlalchemy import ColumnElement, Subquery, func, or_
 from sqlmodel import Session, col, select
 
 from forms.spec import field_keys, field_kind, review_class
 from ocr.confidence import doubt
-from records.claims import current_claim, waits_for_a_person_sql
+from records.claims import current_claim, worst_first
 from records.models import Field, Member, Page, PageStatus, SourceFile
 
 FieldOrder = Literal["uncertain", "page"]
@@ -96,7 +96,6 @@ def queue_rows(
     page order, with the total count of the filter."""
     to_review = _fields_to_review()
     uncertain = func.coalesce(to_review.c.n, 0)
-    waiting = case((uncertain > 0, 0), else_=waits_for_a_person_sql())  # of those with none
     conditions = _scoped(scope, filters.committee)
     for column, wanted in (
         (Page.batch_id, filters.batch_id),
@@ -111,9 +110,7 @@ def queue_rows(
         .outerjoin(Member, col(Page.member_id) == col(Member.id))
         .outerjoin(to_review, to_review.c.page_id == col(Page.id))
         .where(*conditions)
-        .order_by(
-            uncertain.desc(), waiting.desc(), col(Page.file_id), col(Page.page_no), col(Page.id)
-        )
+        .order_by(*worst_first(uncertain))
         .offset(offset)
         .limit(limit)
     )
