@@ -47,8 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from benchmarks.bench_fields import import_roster
 from benchmarks.bench_pages import run_ingest
@@ -60,6 +61,7 @@ from forms.spec import field_kind
 from records.db import make_engine
 from records.models import Field, Member, PageStatus, SourceFile
 from records.models import Page as PageRow
+from review_ui.worklist import keys_of_kind
 from samples.batch import generate_batch
 
 PASSWORD = "replay reviewer password"
@@ -283,7 +285,23 @@ def replay_batch(
         with Session(engine) as session:
             return wrong_fields(session, page_id, truths[page_id]).get(key, MISSING)
 
-    grids = replay_grids(page, wrong_of)
+    def wrong_in_grid(kind: str) -> set[tuple[int, str]]:
+        """The wrong values of ``kind`` that its grid shows (not those read as empty)."""
+        out = set()
+        with Session(engine) as session:
+            for page_id in pages_in_review(engine, truths):
+                shown = session.exec(
+                    select(Field.key).where(
+                        Field.page_id == page_id,
+                        col(Field.key).in_(keys_of_kind(kind)),
+                        or_(col(Field.value).is_not(None), col(Field.needs_review).is_(True)),
+                    )
+                ).all()
+                wrong = wrong_fields(session, page_id, truths[page_id])
+                out |= {(page_id, key) for key in shown if key in wrong}
+        return out
+
+    grids = replay_grids(page, wrong_of, wrong_in_grid)
     tally.keystrokes += grids.keys
     tally.typed += grids.typed
     tally.wrong_fields += grids.fixed

@@ -3,8 +3,11 @@
 A reviewer who clears a batch kind by kind: `f` on the queue opens the field grid of the
 first kind in doubt (`/fields?kind=K`, uncertain values first, then the least confident of
 the others); they move to each value shown that is wrong, marked uncertain or not (`*` in
-the trace), type the true one, and Ctrl+Enter accepts all the others shown and leads on:
-the same kind while some of it are uncertain, then the next kind, then back to the queue.
+the trace), by Enter or an arrow when it is the next one, else by the Alt chord of the
+letter in its corner (`@` in the trace), and type the true one; PageDown to the grid's
+later cells while they hold a wrong value; then Ctrl+Enter accepts all the uncertain
+values shown and leads on: the same kind while some of it are uncertain, then the next
+kind, then back to the queue.
 Then the cards that still need a hand (a wrong value that was not marked uncertain, which
 the replay knows from the truth, or no link) are opened from the queue and fixed on their
 document page, and the queue confirms every page left with nothing to check: `c`, Enter.
@@ -47,6 +50,18 @@ def grid_text(kind: str, value: Any) -> str | None:
     return choices[value] if choices is not None else str(value)
 
 
+def jump_chord(letter: str) -> str:
+    """The chord that goes to the cell whose corner shows ``letter``."""
+    return f"Alt+Shift+{letter}" if letter.isupper() else f"Alt+{letter}"
+
+
+def trace_key(key: str) -> str:
+    """A key as the verbose trace shows it: ⏎, an arrow's initial, or @ and a jump letter."""
+    if key == "Enter":
+        return "⏎"
+    return "@" + key[-1] if key.startswith("Alt+") else key[5:6]
+
+
 def grid_path(start: int, end: int, cols: int, count: int, typed: bool) -> list[str]:
     """The fewest keys from cell ``start`` to cell ``end`` as the grid moves: Enter and →
     one on, ← one back, ↓/↑ a row; after typing, only Enter and ↓/↑ leave the cell."""
@@ -77,10 +92,14 @@ class GridTally:
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind → [keys, fixed]
 
 
-def replay_grids(page: Page, wrong_of: WrongOf) -> GridTally:
+def replay_grids(
+    page: Page, wrong_of: WrongOf, wrong_in_grid: Callable[[str], set[tuple[int, str]]]
+) -> GridTally:
     """From the queue, `f` opens the grid of the first kind in doubt; in each grid move to
-    every wrong value shown, type the true one, and Ctrl+Enter accepts the rest and leads
-    on (the same kind while some are left, then the next kind) until back on the queue."""
+    every wrong value shown, type the true one; PageDown while the grid's later cells hold
+    a wrong value (``wrong_in_grid``: of a kind, those its grid shows); then Ctrl+Enter
+    accepts the uncertain values shown and leads on (the same kind while some are left,
+    then the next kind) until back on the queue."""
     out = GridTally()
     if not page.evaluate("document.querySelector('#queue td.num.uncertain') !== null"):
         return out  # nothing in doubt on the queue: no grid to open
@@ -88,6 +107,7 @@ def replay_grids(page: Page, wrong_of: WrongOf) -> GridTally:
         page.keyboard.press("f")
     out.keys += 1
     seen: dict[str, set[tuple[int, str]]] = {}
+    exhausted: set[str] = set()  # kinds paged to their end
     while (place := where(page))[0] == "fields":
         kind = place[1]
         assert kind is not None
@@ -96,15 +116,25 @@ def replay_grids(page: Page, wrong_of: WrongOf) -> GridTally:
         cells: list[dict[str, Any]] = page.evaluate(
             "[...document.querySelectorAll('#field-grid .cell')].map(c => ({page_id:"
             " Number(c.dataset.pageId), key: c.dataset.key, uncertain:"
-            " c.dataset.needsReview === 'true', top: c.offsetTop}))"
+            " c.dataset.needsReview === 'true', top: c.offsetTop, jump: c.dataset.jump}))"
         )
         uncertain = {(c["page_id"], c["key"]) for c in cells if c["uncertain"]}
         assert not uncertain <= seen.get(kind, set()) or not uncertain, f"{kind}: shown again"
-        seen.setdefault(kind, set()).update(uncertain)
         keys, fixed = fix_grid(page, kind, cells, wrong_of, out)
         counts = out.by_kind.setdefault(kind, [0, 0])
         counts[0] += keys + 1
         counts[1] += fixed
+        later = wrong_in_grid(kind) - {(c["page_id"], c["key"]) for c in cells}
+        if later and not page.locator(".pager a[rel=next]").count():
+            exhausted.add(kind)  # not to be found by paging: left for the queue
+        elif later and kind not in exhausted:
+            with page.expect_navigation():  # the value typed last is saved first
+                page.keyboard.press("PageDown")
+            out.keys += keys + 1
+            if VERBOSE:
+                print(f"    {kind}: PageDown, {len(later)} wrong further on")
+            continue  # the uncertain values here are accepted when the grid comes back
+        seen.setdefault(kind, set()).update(uncertain)
         try:
             with page.expect_navigation(timeout=10_000):
                 page.keyboard.press("Control+Enter")
@@ -133,8 +163,10 @@ def fix_grid(
         if truth is MISSING:
             continue
         path = grid_path(here, index, cols, len(cells), typed)
+        if len(path) > 1:  # farther than the next cell: the chord of its corner letter
+            path = [jump_chord(cell["jump"])]
         sign = "" if cell["uncertain"] else "*"
-        trail.append(f"{index}{sign}({''.join(k[5:6] if k != 'Enter' else '⏎' for k in path)})")
+        trail.append(f"{index}{sign}({''.join(trace_key(k) for k in path)})")
         for key in path:
             page.keyboard.press(key)
         keys += len(path)

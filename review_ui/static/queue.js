@@ -436,6 +436,37 @@
       }
     }
 
+    // Alt + the letter in a cell's corner goes straight to it (Alt+Shift for the capitals):
+    // the odd value spotted anywhere on the grid is one chord away. `code`, not `key`, so
+    // the chord is the same whatever the layout or the input method.
+    document.addEventListener("keydown", (event) => {
+      if (!event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+      const letter = /^Key([A-Z])$/.exec(event.code);
+      if (!letter) return;
+      const jump = event.shiftKey ? letter[1] : letter[1].toLowerCase();
+      const index = cells.findIndex((cell) => cell.dataset.jump === jump);
+      if (index < 0) return;
+      event.preventDefault();
+      go(index); // the value being typed is saved as its field loses the focus
+    });
+
+    // PageDown/PageUp: the next/previous cells of the same grid (the values past the
+    // uncertain ones, for a reviewer who checks every one), once what was typed is saved.
+    async function turnPage(rel) {
+      const link = document.querySelector(`.pager a[rel=${rel}]`);
+      if (!link) return;
+      const active = cells.find((cell) => cell.contains(document.activeElement));
+      if (active) await save(active, false);
+      await turn; // every save under way has ended
+      if (cells.some((cell) => cell.classList.contains("failed"))) return; // keep it in sight
+      window.location.assign(link.href);
+    }
+    document.addEventListener("keydown", (event) => {
+      if ((event.key !== "PageDown" && event.key !== "PageUp") || !plainKey(event) || event.isComposing) return;
+      event.preventDefault();
+      turnPage(event.key === "PageDown" ? "next" : "prev");
+    });
+
     const acceptButton = document.getElementById("accept-rest");
     if (acceptButton) acceptButton.addEventListener("click", acceptRest);
     document.addEventListener("keydown", (event) => {

@@ -58,9 +58,10 @@ def reading(key: str, raw: str, *, ocr: float = OCR, engine: str = ENGINE) -> Fi
 class Scans:
     """Pages stored as ingest stores them, one source file per batch."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, batches_before: int = 0) -> None:
+        """``batches_before``: how many batches an earlier `Scans` made in this database."""
         self.session = session
-        self.batches = 0
+        self.batches = batches_before
         self.new_batch()
 
     def new_batch(self) -> int:

@@ -189,6 +189,81 @@ def test_ctrl_enter_saves_the_typed_value_and_accepts_the_other_uncertain_ones(
     ]
 
 
+def test_alt_and_a_cells_corner_letter_goes_to_it_saving_the_value_typed(
+    site: Site, new_context: Callable[[], BrowserContext]
+) -> None:
+    page, _ = signed_in(site, new_context)
+    p = site.pages
+    page.goto(f"{site.url}/fields?kind=date&batch_id={site.batches[0]}")
+    cells = page.locator("#field-grid .cell")
+    expect(cells).to_have_count(6)
+    assert cells.locator(".jump").all_inner_texts() == list("abcdef")
+
+    def at(index: int) -> tuple[int, str]:
+        page_id, key = cells.nth(index).evaluate("c => [c.dataset.pageId, c.dataset.key]")
+        return int(page_id), key
+
+    expect(cells.nth(0)).to_be_focused()
+    assert at(0) == (p["wang"], "rows.1.date")
+    page.keyboard.type("7.7")
+    page.keyboard.press("Alt+e")  # from the value being typed, straight to the fifth cell
+    expect(cells.nth(4)).to_be_focused()
+    expect(cells.nth(0).locator(".state")).to_have_text("已保存")
+    page.keyboard.type("8.8")  # a sure date, wrong all the same
+    page.keyboard.press("Alt+Shift+A")  # no 27th cell: nothing moves, nothing is typed
+    expect(cells.nth(4).locator("input")).to_be_focused()
+    expect(cells.nth(4).locator("input")).to_have_value("8.8")
+    page.keyboard.press("Alt+b")
+    expect(cells.nth(1)).to_be_focused()
+    expect(cells.nth(4).locator(".state")).to_have_text("已保存")
+
+    fields = site.fields()
+    assert (fields[at(0)].value, fields[at(0)].engine) == ("2026-07-07", "reviewer")
+    assert (fields[at(4)].value, fields[at(4)].engine) == ("2026-08-08", "reviewer")
+    # Jumping over an uncertain value does not vouch for it, as Enter on it would.
+    assert at(1) == (p["chen"], "rows.1.date")
+    assert (fields[at(1)].value, fields[at(1)].needs_review) == ("5.8", True)
+
+
+def test_capitals_reach_the_cells_past_the_26th_and_pagedown_the_cells_past_the_50th(
+    site: Site, new_context: Callable[[], BrowserContext]
+) -> None:
+    engine = make_engine(site.settings.database_url)
+    with session_scope(engine) as session:  # a batch of 7 cards of 8 dates each
+        scans = Scans(session, batches_before=len(site.batches))
+        dates = {no: f"{no}.{no + 1}" for no in range(1, 9)}
+        for contact in ("陈静", "王芳", "刘洋", "周强", "李四", "赵六", "钱七"):
+            scanned(scans, "service_card", card(contact, "13900000012", dates), {})
+        batch = scans.batch_id
+    engine.dispose()
+    page, _ = signed_in(site, new_context)
+    page.goto(f"{site.url}/fields?kind=date&order=page&batch_id={batch}")
+    cells = page.locator("#field-grid .cell")
+    expect(cells).to_have_count(50)
+    letters = cells.locator(".jump").all_inner_texts()
+    assert letters[24:28] == ["y", "z", "⇧A", "⇧B"] and letters[-1] == "⇧X"
+    page.keyboard.press("Alt+Shift+B")
+    expect(cells.nth(27)).to_be_focused()
+    page.keyboard.press("Alt+z")
+    expect(cells.nth(25)).to_be_focused()
+
+    page.keyboard.press("Alt+Shift+X")  # the 50th: 钱七's second date
+    page.keyboard.type("6.6")
+    with page.expect_navigation():  # the value typed is saved before the page turns
+        page.keyboard.press("PageDown")
+    expect(cells).to_have_count(6)  # 钱七's last six dates
+    assert "offset=50" in page.url
+    typed = [f for f in site.fields().values() if f.engine == "reviewer" and "date" in f.key]
+    assert [(f.key, f.value) for f in typed] == [("rows.2.date", "2026-06-06")]
+    with page.expect_navigation():
+        page.keyboard.press("PageUp")
+    expect(cells).to_have_count(50)
+    first = page.url
+    page.keyboard.press("PageUp")  # no page before the first: nothing happens
+    page.evaluate("() => new Promise(r => setTimeout(r, 200))")
+    assert page.url == first and "offset=0" in first
+
+
 def test_f_on_the_queue_opens_the_grid_and_ctrl_enter_leads_kind_by_kind_back_to_it(
     site: Site, new_context: Callable[[], BrowserContext]
 ) -> None:
