@@ -141,10 +141,12 @@ def replay_card(
     tally.loads_ms.append(load_ms(page))
     info = page.evaluate(
         "({keys: [...document.querySelectorAll('.doc-field')].map(e => e.dataset.key),"
+        " jumps: [...document.querySelectorAll('.doc-field')].map(e => e.dataset.jump),"
         " order: document.getElementById('doc').dataset.order,"
         " moves: document.getElementById('doc').dataset.moves})"
     )
-    nav = Nav(info["keys"], info["order"].split(), json.loads(info["moves"]))
+    jumps = {key: letter for key, letter in zip(info["keys"], info["jumps"], strict=True) if letter}
+    nav = Nav(info["keys"], info["order"].split(), json.loads(info["moves"]), jumps)
     moves = []
     here, typed, reread = active_key(page), False, False
     while wrong:

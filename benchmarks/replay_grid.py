@@ -23,6 +23,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from benchmarks.replay_keys import jump_chord
 from benchmarks.replay_queue import load_ms, where
 
 GRID_CHOICES: dict[str, dict[Any, str]] = {
@@ -48,11 +49,6 @@ def grid_text(kind: str, value: Any) -> str | None:
         return None
     choices = GRID_CHOICES.get(kind)
     return choices[value] if choices is not None else str(value)
-
-
-def jump_chord(letter: str) -> str:
-    """The chord that goes to the cell whose corner shows ``letter``."""
-    return f"Alt+Shift+{letter}" if letter.isupper() else f"Alt+{letter}"
 
 
 def trace_key(key: str) -> str:

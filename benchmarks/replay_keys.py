@@ -1,6 +1,7 @@
 """Keys on the document page, for the review replay (`bench_review.py`): what a wrong
 value is typed as, and the fewest keys from one field to another, moving as the page
-itself reports it moves (`data-moves`, `data-order`)."""
+itself reports it moves (`data-moves`, `data-order`), or by a field's jump chord
+(`data-jump`: Alt + its letter)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class Nav:
     keys: list[str]
     order: list[str]  # the uncertain fields, in the order Enter visits them
     moves: dict[str, dict[str, str | None]]  # field → arrow key → field
+    jumps: dict[str, str]  # field → the letter whose Alt chord focuses it
 
     def after(self, here: str | None, key: str, typed: bool) -> str | bool | None:
         """Where `key` takes the focus from `here` (None: the confirm button); False when
@@ -85,14 +87,34 @@ def shortest_path(nav: Nav, here: str | None, there: str, typed: bool) -> list[s
     return paths.get(there)
 
 
+def fewest_keys(nav: Nav, here: str | None, there: str, typed: bool) -> list[str] | None:
+    """The keys to press from `here` to `there`: Enter or an arrow when one is enough, else
+    the Alt chord of the field's jump letter (or the arrows, for a field without one)."""
+    path = shortest_path(nav, here, there, typed)
+    letter = nav.jumps.get(there)
+    if letter and (path is None or len(path) > 1):
+        return [jump_chord(letter)]
+    return path
+
+
+def jump_chord(letter: str) -> str:
+    """The chord that focuses the cell or field marked ``letter`` (review_ui.jumps)."""
+    return f"Alt+Shift+{letter}" if letter.isupper() else f"Alt+{letter}"
+
+
 def move_to(page: Page, nav: Nav, here: str | None, there: str, typed: bool) -> tuple[int, str]:
     """Press the fewest keys that take the focus to `there`; returns their count and signs."""
-    path = shortest_path(nav, here, there, typed)
+    path = fewest_keys(nav, here, there, typed)
     assert path is not None, (here, there)
     for key in path:
         page.keyboard.press(key)
     assert active_key(page) == there, (here, there, path, active_key(page))
-    return len(path), "".join(ARROW_SIGNS.get(k, "⏎") for k in path)
+    return len(path), "".join(sign(k) for k in path)
+
+
+def sign(key: str) -> str:
+    """A key as the verbose trace shows it: an arrow, ⏎, or @ and a jump letter."""
+    return "@" + key[-1] if key.startswith("Alt+") else ARROW_SIGNS.get(key, "⏎")
 
 
 ARROW_SIGNS = {"ArrowDown": "↓", "ArrowUp": "↑", "ArrowRight": "→", "ArrowLeft": "←"}
@@ -119,5 +141,5 @@ def route(nav: Nav, start: str | None, wrong: dict[str, Any]) -> list[str]:
 
 
 def steps(nav: Nav, here: str | None, there: str, typed: bool) -> int:
-    path = shortest_path(nav, here, there, typed)
+    path = fewest_keys(nav, here, there, typed)
     return 10**6 if path is None else len(path)

@@ -29,6 +29,7 @@ from records import bulk_review, crud
 from records.models import Batch, BatchStatus, FileStatus, PageStatus, SourceFile
 from records.privacy import mask_value
 from review_ui import labels
+from review_ui.jumps import GRID_JUMP_KEYS, jump_letters
 from review_ui.labels import label
 from review_ui.session import ScreenUser, screen_context
 from review_ui.worklist import (
@@ -45,10 +46,6 @@ from review_ui.worklist import (
 QUEUE_PAGE = 50
 GRID_CELLS = 50
 BATCH_PAGE = 50
-JUMP_KEYS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-"""One per grid cell: Alt+a goes to the first cell, Alt+Shift+A to the 27th, so the odd
-value a reviewer spots anywhere on the grid is one chord away."""
-assert len(JUMP_KEYS) >= GRID_CELLS
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(
@@ -359,7 +356,7 @@ def fields_screen(
             "query": urlencode(query),
             "offset": offset,
             "page_size": GRID_CELLS,
-            "jump_keys": JUMP_KEYS,
+            "jump_keys": jump_letters(len(cells), GRID_JUMP_KEYS),
             "choices": json.dumps(_choices(kind), ensure_ascii=False),
             "can_edit": user.can(Can.review),
             **screen_context(user),

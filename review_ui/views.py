@@ -9,7 +9,7 @@ API's, and every correction goes through it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -25,6 +25,7 @@ from ocr.confidence import doubt
 from records import crud
 from records.models import PageDetail, PageStatus
 from review_ui import labels
+from review_ui.jumps import DOCUMENT_JUMP_KEYS, jump_letters
 from review_ui.labels import label
 from review_ui.session import ScreenUser, screen_context
 
@@ -48,6 +49,7 @@ class Slot:
     has_box: bool
     review: bool
     view: tuple[int, int, int, int] | None = None  # the cell with a margin, in page pixels
+    jump: str = ""  # Alt + this letter focuses the field (review_ui.jumps)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ def page_layout(page: PageDetail) -> Layout:
     else:
         return Layout([], (), [])
     grid = [(no, [slot(f"{prefix}.{no}.{part}") for part in parts]) for no in range(1, count + 1)]
+    letters = iter(jump_letters(len(header) + count * len(parts), DOCUMENT_JUMP_KEYS))
+    header = [replace(s, jump=next(letters)) for s in header]
+    grid = [(no, [replace(s, jump=next(letters)) for s in row]) for no, row in grid]
     return Layout(header, headers, grid)
 
 

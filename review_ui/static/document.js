@@ -25,6 +25,7 @@ function start(config) {
   const state = { stale: false, busy: false, leaving: false };
   const fields = [];
   const byKey = new Map();
+  const byJump = new Map(); // jump letter → field: Alt + the letter beside its input
   const $ = (id) => document.getElementById(id);
   const api = new PageApi(config.pageId, config.csrf, () => showSaving());
   const base = api.base;
@@ -405,6 +406,7 @@ function start(config) {
       items: [], picked: -1, timer: 0, checks: 0, asks: 0 };
     fields.push(f);
     byKey.set(f.key, f);
+    if (slot && slot.jump) byJump.set(slot.jump, f);
     f.input.addEventListener("focus", () => { activate(f); f.input.select(); });
     f.input.addEventListener("blur", () => { closeList(f); commit(f); });
     f.input.addEventListener("keydown", (e) => onKey(f, e));
@@ -434,6 +436,9 @@ function start(config) {
   document.addEventListener("keydown", (e) => {
     if (e.defaultPrevented || e.isComposing || document.querySelector("dialog[open]")) return;
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); confirmAndNext(); return; }
+    const jumped = e.altKey && !e.ctrlKey && !e.metaKey && /^Key([A-Z])$/.exec(e.code);
+    const to = jumped && byJump.get(e.shiftKey ? jumped[1] : jumped[1].toLowerCase());
+    if (to && !to.input.disabled) { e.preventDefault(); to.input.focus(); return; } // saves the one left
     const letter = e.altKey || (!typing(e.target) && !e.ctrlKey && !e.metaKey);
     if (letter && e.code === "KeyL" && link.member) { e.preventDefault(); link.focus(); }
     else if (letter && e.code === "KeyR" && config.editable) { e.preventDefault(); askReason("reject"); }

@@ -331,3 +331,32 @@ def test_arrows_move_through_the_card_like_a_spreadsheet(
     assert "ArrowDown" not in moves["rows.8.signed"]  # nowhere below the last row
     assert moves["rows.4.date"]["ArrowUp"] == "rows.3.date"
     assert edits(live_server, card) == []
+
+
+def test_alt_and_the_letter_beside_a_field_goes_to_it_saving_the_field_left(
+    live_server: LiveServer, new_context: Any
+) -> None:
+    card = add_card(live_server, doubtful={"rows.1.date": (None, "2026.5.B")})
+    page = sign_in_as(new_context(), live_server, "甲", next_path=f"/pages/{card}")
+    open_document(page)
+    letters: dict[str, str] = page.evaluate(
+        "Object.fromEntries([...document.querySelectorAll('.doc-field')]"
+        ".map(e => [e.dataset.key, e.dataset.jump]))"
+    )
+    assert len(letters) == 39 and len(set(letters.values())) == 39  # one each, none twice
+    assert not {c.lower() for c in letters.values()} & set("lor")  # the page's own chords
+    assert [letters[k] for k in ("year", "rows.1.date", "rows.2.date")] == ["a", "h", "m"]
+    assert letters["rows.8.signed"].isupper()
+
+    assert focused_key(page) == "rows.1.date"
+    page.keyboard.type("5.8")
+    with saving(page, "rows.1.date") as saved:
+        page.keyboard.press(f"Alt+{letters['rows.3.content']}")
+    assert saved.value.status == 200
+    assert focused_key(page) == "rows.3.content"
+    page.keyboard.press(f"Alt+Shift+{letters['rows.8.signed']}")
+    assert focused_key(page) == "rows.8.signed"
+    page.keyboard.press("Alt+l")  # still the link panel's chord
+    expect(page.locator("#doc-link-member")).to_be_focused()
+    assert value(live_server, card, "rows.1.date") == "2026-05-08"
+    assert [e[0] for e in edits(live_server, card)] == ["rows.1.date"]

@@ -11,10 +11,13 @@ from sqlmodel import select
 
 from api.app import create_app
 from api.settings import Settings
+from forms.spec import FORM_KINDS, field_keys
 from records import claims, crud
 from records.accounts import User
 from records.db import make_engine, session_scope
 from records.models import Field, Page
+from review_ui.jumps import DOCUMENT_JUMP_KEYS, GRID_JUMP_KEYS, jump_letters
+from review_ui.queue import GRID_CELLS
 from review_ui.worklist import next_grid_kind
 from tests.conftest import add_user
 from tests.ui.conftest import stored_page
@@ -157,6 +160,8 @@ def test_reviewers_see_batches_without_an_upload_form(site: ReviewSite) -> None:
     assert FIRST_BATCH in batches.text and 'id="upload"' not in batches.text
     one = reviewer.get(f"/batches/{site.batches[1]}")
     assert f'href="/?batch_id={site.batches[1]}"' in one.text  # on to its cards
+    grids = f'href="/fields/next?batch_id={site.batches[1]}"'  # or to the kinds in doubt
+    assert grids in one.text
 
 
 def test_the_field_grid_shows_one_kind_worst_first(site: ReviewSite) -> None:
@@ -209,6 +214,15 @@ def test_the_grid_leads_on_kind_by_kind_then_back_to_the_queue(site: ReviewSite)
     assert after(kind="date", batch_id=second) == f"/?batch_id={second}"  # all checked
     assert after(kind="date") == "/fields?kind=date"  # batch 1's dates are still in doubt
     assert client(site, "clerk").get("/fields/next").status_code == 403
+
+
+def test_every_cell_of_a_grid_and_field_of_a_page_has_a_jump_letter_of_its_own() -> None:
+    assert len(jump_letters(GRID_CELLS, GRID_JUMP_KEYS)) == GRID_CELLS
+    widest = max(len(field_keys(form)) for form in FORM_KINDS)  # a service card: 39
+    letters = jump_letters(widest, DOCUMENT_JUMP_KEYS)
+    assert len(set(letters)) == widest and "l" not in letters and "R" not in letters
+    with pytest.raises(ValueError, match="only 46 jump letters"):
+        jump_letters(47, DOCUMENT_JUMP_KEYS)
 
 
 def test_the_next_grid_kind_keeps_to_the_grid_order() -> None:
