@@ -23,7 +23,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from benchmarks.replay_keys import jump_chord
+from benchmarks.replay_keys import jump_chord, sign
 from benchmarks.replay_queue import load_ms, where
 
 GRID_CHOICES: dict[str, dict[Any, str]] = {
@@ -49,13 +49,6 @@ def grid_text(kind: str, value: Any) -> str | None:
         return None
     choices = GRID_CHOICES.get(kind)
     return choices[value] if choices is not None else str(value)
-
-
-def trace_key(key: str) -> str:
-    """A key as the verbose trace shows it: ⏎, an arrow's initial, or @ and a jump letter."""
-    if key == "Enter":
-        return "⏎"
-    return "@" + key[-1] if key.startswith("Alt+") else key[5:6]
 
 
 def grid_path(start: int, end: int, cols: int, count: int, typed: bool) -> list[str]:
@@ -161,8 +154,8 @@ def fix_grid(
         path = grid_path(here, index, cols, len(cells), typed)
         if len(path) > 1:  # farther than the next cell: the chord of its corner letter
             path = [jump_chord(cell["jump"])]
-        sign = "" if cell["uncertain"] else "*"
-        trail.append(f"{index}{sign}({''.join(trace_key(k) for k in path)})")
+        unmarked = "" if cell["uncertain"] else "*"
+        trail.append(f"{index}{unmarked}({''.join(sign(k) for k in path)})")
         for key in path:
             page.keyboard.press(key)
         keys += len(path)

@@ -25,7 +25,7 @@ function start(config) {
   const state = { stale: false, busy: false, leaving: false };
   const fields = [];
   const byKey = new Map();
-  const byJump = new Map(); // jump letter → field: Alt + the letter beside its input
+  const byJump = new Map(); // jump letter → field: Alt + the letter shown with the field
   const $ = (id) => document.getElementById(id);
   const api = new PageApi(config.pageId, config.csrf, () => showSaving());
   const base = api.base;
