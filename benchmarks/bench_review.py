@@ -47,21 +47,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
-from sqlalchemy import or_
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from benchmarks.bench_fields import import_roster
 from benchmarks.bench_pages import run_ingest
-from benchmarks.field_truth import same_value, truth_fields
 from benchmarks.replay_grid import MISSING, confirm_checked_from_queue, replay_grids
 from benchmarks.replay_keys import Nav, active_key, move_to, route, type_value
 from benchmarks.replay_queue import load_ms, open_from_queue, where
+from benchmarks.review_truth import (
+    needs_a_hand,
+    other_pages,
+    pages_in_review,
+    truths_by_page,
+    wrong_fields,
+    wrong_in_grid,
+)
 from forms.spec import field_kind
 from records.db import make_engine
-from records.models import Field, Member, PageStatus, SourceFile
+from records.models import Member, PageStatus
 from records.models import Page as PageRow
-from review_ui.worklist import keys_of_kind
 from samples.batch import generate_batch
 
 PASSWORD = "replay reviewer password"
@@ -100,34 +105,6 @@ def serve(data_dir: Path) -> tuple[str, uvicorn.Server, threading.Thread]:
     while not server.started:
         time.sleep(0.02)
     return f"http://127.0.0.1:{port}", server, thread
-
-
-def truths_by_page(batch_dir: Path, data_dir: Path) -> dict[int, dict[str, Any]]:
-    manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
-    truths = {}
-    for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        t = json.loads(line)
-        truths[(group[t["source"]["file"]], t["source"]["page"])] = t
-    out = {}
-    with Session(make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")) as session:
-        for page, name in session.exec(select(PageRow, SourceFile.original_name).join(SourceFile)):
-            t = truths.get((group.get(name, name), page.page_no))
-            if t and page.form == t["form"] and page.form in ("service_card", "registration"):
-                assert page.id is not None
-                out[page.id] = t
-            elif t and t["form"] in ("service_card", "registration"):
-                print(f"  page {page.id}: a {t['form']} read as {page.form}: not replayed")
-    return out
-
-
-def wrong_fields(session: Session, page_id: int, truth: dict[str, Any]) -> dict[str, Any]:
-    stored = {f.key: f.value for f in session.exec(select(Field).where(Field.page_id == page_id))}
-    return {
-        key: value
-        for key, value in truth_fields(truth).items()
-        if key in stored and not same_value(field_kind(key), value, stored[key])
-    }
 
 
 def replay_card(
@@ -184,27 +161,6 @@ def settled(page: Page, engine: Engine, page_id: int, truth: dict[str, Any]) -> 
         return wrong_fields(session, page_id, truth)
 
 
-def pages_in_review(engine: Engine, truths: dict[int, dict[str, Any]]) -> set[int]:
-    """The form pages (of ``truths``) still in review."""
-    with Session(engine) as session:
-        query = select(PageRow.id).where(PageRow.status == PageStatus.needs_review)
-        return {int(page_id) for page_id in session.exec(query) if page_id is not None} & set(
-            truths
-        )
-
-
-def other_pages(engine: Engine, truths: dict[int, dict[str, Any]]) -> set[int]:
-    """Pages in review that are no card and that the queue's `c` leaves (a letter, a page
-    whose form was not found): each is opened and rejected. Blank pages go with `c`."""
-    with Session(engine) as session:
-        query = select(PageRow.id).where(
-            PageRow.status == PageStatus.needs_review, PageRow.form != "blank"
-        )
-        return {int(page_id) for page_id in session.exec(query) if page_id is not None} - set(
-            truths
-        )
-
-
 def reject_page(page: Page, page_id: int, tally: Tally) -> None:
     """A page that is no card (blank, a letter): `r`, then Enter on the reason the page
     suggests, or a reason typed (and counted) when it suggests none."""
@@ -223,21 +179,6 @@ def reject_page(page: Page, page_id: int, tally: Tally) -> None:
     tally.other_pages += 1
     if VERBOSE:
         print(f"  page {page_id}: no card, rejected ({why})")
-
-
-def needs_a_hand(engine: Engine, page_id: int, truth: dict[str, Any]) -> bool:
-    """Whether a page in review must be opened: a field marked for review, a wrong value
-    (known from the truth), or no link. The others are confirmed from the queue."""
-    with Session(engine) as session:
-        row = session.get(PageRow, page_id)
-        assert row is not None
-        if row.status != PageStatus.needs_review:
-            return False
-        unlinked = row.member_id is None or (row.form == "service_card" and row.contact_no is None)
-        uncertain = session.exec(
-            select(Field.id).where(Field.page_id == page_id, Field.needs_review == True)  # noqa: E712
-        ).first()
-        return unlinked or uncertain is not None or bool(wrong_fields(session, page_id, truth))
 
 
 def replay_cards(
@@ -287,23 +228,7 @@ def replay_batch(
         with Session(engine) as session:
             return wrong_fields(session, page_id, truths[page_id]).get(key, MISSING)
 
-    def wrong_in_grid(kind: str) -> set[tuple[int, str]]:
-        """The wrong values of ``kind`` that its grid shows (not those read as empty)."""
-        out = set()
-        with Session(engine) as session:
-            for page_id in pages_in_review(engine, truths):
-                shown = session.exec(
-                    select(Field.key).where(
-                        Field.page_id == page_id,
-                        col(Field.key).in_(keys_of_kind(kind)),
-                        or_(col(Field.value).is_not(None), col(Field.needs_review).is_(True)),
-                    )
-                ).all()
-                wrong = wrong_fields(session, page_id, truths[page_id])
-                out |= {(page_id, key) for key in shown if key in wrong}
-        return out
-
-    grids = replay_grids(page, wrong_of, wrong_in_grid)
+    grids = replay_grids(page, wrong_of, lambda kind: wrong_in_grid(engine, truths, kind))
     tally.keystrokes += grids.keys
     tally.typed += grids.typed
     tally.wrong_fields += grids.fixed
