@@ -11,7 +11,6 @@ what the generator wrote (spaces ignored), and milliseconds per field.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import defaultdict
@@ -25,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select
 
+from benchmarks.batch_truth import read_batch_truth
 from benchmarks.field_truth import edit_distance
 from forms.spec import field_kind
 from ocr.crops import cut_cell, split_lines
@@ -40,20 +40,18 @@ TEXT_KINDS = ("name", "phone", "date", "text", "sector", "committee", "year")
 
 def collect(batch_dir: Path, data_dir: Path) -> list[tuple[str, list[np.ndarray], str]]:
     """(kind, line crops, truth raw) for every written text cell of the stored form pages."""
-    manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
-    truths = {}
-    for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        t = json.loads(line)
-        truths[(group[t["source"]["file"]], t["source"]["page"])] = t
+    batch = read_batch_truth(batch_dir)
+    truths = {batch.key(t): t for t in batch.pages}
     out = []
     with Session(make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")) as session:
         for page, name in session.exec(select(Page, SourceFile.original_name).join(SourceFile)):
-            truth = truths.get((group.get(name, name), page.page_no))
+            truth = truths.get(batch.stored_key(name, page.page_no))
             if truth is None or page.form != truth["form"] or not page.image_path:
                 continue
             raws = _truth_raws(truth)
             image = cv2.imread(str(data_dir / page.image_path), cv2.IMREAD_GRAYSCALE)
+            if image is None:
+                raise SystemExit(f"page {page.id}: stored image {page.image_path} unreadable")
             for field in session.exec(select(Field).where(Field.page_id == page.id)):
                 kind = field_kind(field.key)
                 raw = raws.get(field.key)

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import Session, select
 
+from benchmarks.batch_truth import read_batch_truth
 from benchmarks.bench_pages import run_ingest
 from benchmarks.field_truth import Scores, report, score_page
 from forms.spec import FIELD_KINDS
@@ -51,27 +52,21 @@ def import_roster(batch_dir: Path, data_dir: Path, year: int) -> None:
 
 def score_run(batch_dir: Path, data_dir: Path, database_url: str | None = None) -> Scores:
     """Scores of the run stored in `database_url` (default: the data dir's SQLite file)."""
-    manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
-    duplicates = {f["file"] for f in manifest["files"] if f.get("duplicate_of")}
-    truths = [
-        json.loads(line)
-        for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    batch = read_batch_truth(batch_dir)
     scores = Scores()
     engine = make_engine(database_url or f"sqlite:///{data_dir / 'cardscan.db'}")
     with Session(engine) as session:
         codes = {m.id: m.code for m in session.exec(select(Member))}
         pages: dict[tuple[str, int], Page] = {}
         for page, name in session.exec(select(Page, SourceFile.original_name).join(SourceFile)):
-            pages[(group.get(name, name), page.page_no)] = page
-        for truth in truths:
-            if truth["source"]["file"] in duplicates:
+            pages[batch.stored_key(name, page.page_no)] = page
+        for truth in batch.pages:
+            if truth["source"]["file"] in batch.duplicates:
                 continue
             if truth["form"] not in ("service_card", "registration"):
                 continue
             label = f"{truth['source']['file']}#{truth['source']['page']}"
-            found = pages.get((group[truth["source"]["file"]], truth["source"]["page"]))
+            found = pages.get(batch.key(truth))
             if found is None or found.form != truth["form"]:
                 scores.wrong.append(f"{label}: page missing or form wrong")
                 stored: dict[str, Any] = {}

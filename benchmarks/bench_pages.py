@@ -11,7 +11,6 @@ generator's ground truth — form classification, rotation and cell-found rates.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
@@ -28,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
+from benchmarks.batch_truth import read_batch_truth
 from benchmarks.page_truth import load_stored_pages, score_stored
 from samples.batch import generate_batch
 
@@ -86,23 +86,15 @@ def main() -> int:
     data_dir = root / f"data-w{args.workers}"
     elapsed, peak, code = run_ingest(batch_dir / "scans", data_dir, args.workers)
 
-    manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-    # Byte-identical files are one document: whichever name ingest kept stands for both.
-    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
-    duplicates = {f["file"] for f in manifest["files"] if f.get("duplicate_of")}
-    truth = [
-        json.loads(line)
-        for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
-    truth = [t for t in truth if t["source"]["file"] not in duplicates]
-
-    stored = load_stored_pages(f"sqlite:///{data_dir / 'cardscan.db'}", group)
+    batch = read_batch_truth(batch_dir)
+    truth = [t for t in batch.pages if t["source"]["file"] not in batch.duplicates]
+    stored = load_stored_pages(f"sqlite:///{data_dir / 'cardscan.db'}", batch)
 
     forms_ok = rot_ok = rot_n = cells_pages = cell_pages_ok = cells_n = cells_ok = 0
     confusion: Counter[tuple[str, str]] = Counter()
     problems: list[str] = []
     for t in truth:
-        key = (group[t["source"]["file"]], t["source"]["page"])
+        key = batch.key(t)
         if key not in stored:
             problems.append(f"{key}: page missing from the database")
             continue
@@ -123,7 +115,9 @@ def main() -> int:
                 f"cells {s.cells_found}/{s.cells_total} missed {s.missed[:4]}"
             )
     n = len(truth)
-    print(f"pages: {n} (+{len(duplicates)} duplicate file(s) skipped), ingest exit code {code}")
+    print(
+        f"pages: {n} (+{len(batch.duplicates)} duplicate file(s) skipped), ingest exit code {code}"
+    )
     print(f"workers: {args.workers}   wall: {elapsed:.1f} s   pages/min: {60 * n / elapsed:.1f}")
     print(f"peak memory (process tree RSS): {peak / 2**20:.0f} MiB")
     print(f"form classification: {forms_ok}/{n} = {100 * forms_ok / n:.2f} %")

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.batch_truth import BatchTruth
+
 TOLERANCE_MM = 1.0
 
 
@@ -97,9 +99,9 @@ def score_page(
 
 
 def load_stored_pages(
-    database_url: str, group: dict[str, str]
+    database_url: str, batch: BatchTruth
 ) -> dict[tuple[str, int], tuple[Any, dict[str, list[int]]]]:
-    """Stored pages keyed by (file, page); byte-identical files share the key of ``group``."""
+    """Stored pages keyed by (file, page), as ``batch.key`` finds a truth record's page."""
     from sqlmodel import Session, select
 
     from records.db import make_engine
@@ -112,7 +114,7 @@ def load_stored_pages(
                 f.key: list(f.bbox or [])
                 for f in session.exec(select(Field).where(Field.page_id == page.id))
             }
-            stored[(group.get(name, name), page.page_no)] = (page, boxes)
+            stored[batch.stored_key(name, page.page_no)] = (page, boxes)
     return stored
 
 

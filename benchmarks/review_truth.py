@@ -4,7 +4,6 @@ still need a reviewer's hand."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from benchmarks.batch_truth import read_batch_truth
 from benchmarks.field_truth import same_value, truth_fields
 from forms.spec import field_kind
 from records.db import make_engine
@@ -23,16 +23,12 @@ from review_ui.worklist import keys_of_kind
 def truths_by_page(batch_dir: Path, data_dir: Path) -> dict[int, dict[str, Any]]:
     """Page id → the generator's truth for each form page ingest read as its own form (a
     re-scanned file counts as the file it repeats)."""
-    manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
-    truths = {}
-    for line in (batch_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        t = json.loads(line)
-        truths[(group[t["source"]["file"]], t["source"]["page"])] = t
+    batch = read_batch_truth(batch_dir)
+    truths = {batch.key(t): t for t in batch.pages}
     out = {}
     with Session(make_engine(f"sqlite:///{data_dir / 'cardscan.db'}")) as session:
         for page, name in session.exec(select(PageRow, SourceFile.original_name).join(SourceFile)):
-            t = truths.get((group.get(name, name), page.page_no))
+            t = truths.get(batch.stored_key(name, page.page_no))
             if t and page.form == t["form"] and page.form in ("service_card", "registration"):
                 assert page.id is not None
                 out[page.id] = t

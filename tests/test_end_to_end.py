@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.settings import Settings
+from benchmarks.batch_truth import read_batch_truth
 from benchmarks.page_truth import load_stored_pages, score_stored
 from records.db import make_engine
 from records.models import Page
@@ -29,12 +30,11 @@ def test_sample_batch_pages_have_truth_form_rotation_and_cells(
     result = CliRunner().invoke(app, ["ingest", str(BATCH / "scans")])
     assert result.exit_code == 0, result.output
 
-    manifest = json.loads((BATCH / "manifest.json").read_text(encoding="utf-8"))
-    group = {f["file"]: f.get("duplicate_of") or f["file"] for f in manifest["files"]}
-    truth = [json.loads(line) for line in (BATCH / "truth.jsonl").read_text("utf-8").splitlines()]
-    stored = load_stored_pages(Settings().database_url, group)
+    batch = read_batch_truth(BATCH)
+    truth = batch.pages
+    stored = load_stored_pages(Settings().database_url, batch)
     # One stored page per page of each distinct file: the duplicate adds none.
-    distinct = {(group[t["source"]["file"]], t["source"]["page"]) for t in truth}
+    distinct = {batch.key(t) for t in truth}
     assert set(stored) == distinct
     with Session(make_engine(Settings().database_url)) as session:
         page_rows = session.exec(select(func.count()).select_from(Page)).one()
@@ -43,7 +43,7 @@ def test_sample_batch_pages_have_truth_form_rotation_and_cells(
     forms = [t for t in truth if t["form"] in ("service_card", "registration")]
     assert {t["form"] for t in forms} == {"service_card", "registration"}
     for t in truth:
-        page, boxes = stored[(group[t["source"]["file"]], t["source"]["page"])]
+        page, boxes = stored[batch.key(t)]
         score = score_stored(t, page, boxes)
         where = f"{t['source']} {t['form']}/{t['rotation']} -> {page.form}/{page.rotation}"
         assert score.form_ok, where
